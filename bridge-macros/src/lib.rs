@@ -1,0 +1,54 @@
+//! Procedural macros of temporal-bridge.
+//!
+//! Use them through `bridge_runtime` (`use bridge_runtime::prelude::*;`): the expansion refers
+//! to `::bridge_runtime`, so that a user crate needs only that crate and the Temporal SDK.
+//! The logic lives in plain modules on `proc_macro2`, so that it can be unit-tested; the entry
+//! points below only convert token streams.
+
+use proc_macro::TokenStream;
+
+mod attrs;
+mod expand;
+mod model;
+
+/// Turns a trait of remote workflow methods into bridge activities, typed callers and
+/// registration glue.
+///
+/// ```ignore
+/// #[bridge]                       // or #[bridge(task_queue = "my-bridge")]
+/// pub trait Fulfillment {
+///     #[remote_workflow(cluster = "b", queue = "fulfillment", workflow = "FulfillmentWorkflow")]
+///     async fn fulfill(order: Order) -> Shipment;
+/// }
+/// ```
+///
+/// For a trait `T` this emits, next to the trait itself:
+/// - `TCaller`, with one `async fn method(ctx, args…) -> Result<Output, BridgeError>` per method,
+///   for workflow code on the source cluster;
+/// - `TBridge`, which a `BridgeWorker` registers, and which offers a pure
+///   `method_remote_id(&CallSite)` per method: the deterministic default remote workflow id.
+///
+/// Trait-level keys:
+/// - `task_queue`: the bridge task queue on the source cluster (default `"temporal-bridge"`).
+///
+/// Method-level keys of `#[remote_workflow(...)]`:
+/// - `cluster` (required): the destination cluster's name in the bridge's pool;
+/// - `queue` (required): the remote workflow's task queue on that cluster;
+/// - `workflow`: the remote workflow type (default: the method name in UpperCamelCase).
+///
+/// The bridge activity of `T::method` is named `bridge.T.method`.
+///
+/// Equivalent hand-written code, in short: a `RemoteWorkflowMethod` impl per method carrying
+/// these settings, a caller that runs `bridge_runtime::call_remote_workflow::<Marker, _>`,
+/// and a `BridgeRegistration` impl that adds every marker to the worker.
+#[proc_macro_attribute]
+pub fn bridge(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::bridge(args.into(), item.into()).into()
+}
+
+/// Marks a method of a `#[bridge]` trait as a remote workflow. Read by `#[bridge]`; on its own
+/// it is an error.
+#[proc_macro_attribute]
+pub fn remote_workflow(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::orphan_helper("remote_workflow", args.into(), item.into()).into()
+}

@@ -1,0 +1,349 @@
+//! Parse and validate: from the annotated trait to a model that expansion can trust.
+//!
+//! Every problem is collected, not just the first, so one compile shows them all.
+
+use crate::attrs::{BridgeArgs, HELPERS, RemoteWorkflowArgs};
+use darling::{Error, FromMeta, ast::NestedMeta, util::SpannedValue};
+use heck::ToUpperCamelCase;
+use proc_macro2::{Span, TokenStream};
+use syn::{
+    Attribute, FnArg, Ident, ItemTrait, Pat, ReturnType, TraitItem, TraitItemFn, Type,
+    spanned::Spanned, visit::Visit,
+};
+
+/// darling's accumulator, counting what it holds so that a step can tell whether it added any.
+#[derive(Default)]
+pub(crate) struct Errors(darling::error::Accumulator, usize);
+
+impl Errors {
+    fn push(&mut self, e: Error) {
+        self.1 += 1;
+        self.0.push(e);
+    }
+    fn handle<T>(&mut self, r: Result<T, Error>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.push(e);
+                None
+            }
+        }
+    }
+    fn len(&self) -> usize {
+        self.1
+    }
+}
+
+/// The most arguments a remote workflow method may take (the SDK's `MultiArgs6`).
+pub(crate) const MAX_ARGS: usize = 6;
+
+/// Default bridge task queue; keep in step with `bridge_runtime::DEFAULT_BRIDGE_QUEUE`.
+pub(crate) const DEFAULT_BRIDGE_QUEUE: &str = "temporal-bridge";
+
+pub(crate) struct Bridge {
+    pub ident: Ident,
+    pub bridge_queue: String,
+    pub methods: Vec<Method>,
+}
+
+pub(crate) struct Method {
+    pub ident: Ident,
+    pub args: Vec<(Ident, Type)>,
+    pub output: Type,
+    pub cluster: String,
+    pub queue: String,
+    pub workflow: String,
+    pub span: Span,
+}
+
+/// Parses `#[bridge(args)]` on `item`.
+///
+/// Returns the trait with helper attributes stripped (always, so that it can be emitted even
+/// when there are errors) and the model or the collected errors.
+pub(crate) fn parse(args: TokenStream, item: &mut ItemTrait) -> Result<Bridge, Error> {
+    let mut errors = Errors::default();
+    let bridge_args = NestedMeta::parse_meta_list(args)
+        .map_err(Error::from)
+        .and_then(|list| BridgeArgs::from_list(&list));
+    let bridge_args = errors.handle(bridge_args).unwrap_or_default();
+    let bridge_queue = match bridge_args.task_queue {
+        Some(q) => {
+            check_non_empty(&mut errors, &q, "task_queue");
+            q.as_str().to_owned()
+        }
+        None => DEFAULT_BRIDGE_QUEUE.to_owned(),
+    };
+
+    if !item.generics.params.is_empty() || item.generics.where_clause.is_some() {
+        errors.push(
+            Error::custom(
+                "a #[bridge] trait cannot be generic: every method must have one concrete \
+                 wire type; declare one trait per type instead",
+            )
+            .with_span(&item.generics),
+        );
+    }
+    if !item.supertraits.is_empty() {
+        errors.push(
+            Error::custom("a #[bridge] trait cannot have supertraits; remove the bound")
+                .with_span(&item.supertraits),
+        );
+    }
+
+    let mut methods = Vec::new();
+    for trait_item in &mut item.items {
+        match trait_item {
+            TraitItem::Fn(f) => {
+                if let Some(m) = parse_method(&mut errors, f) {
+                    methods.push(m);
+                }
+            }
+            other => errors.push(
+                Error::custom(
+                    "a #[bridge] trait holds only `async fn` methods marked \
+                     #[remote_workflow(...)]; move this item out of the trait",
+                )
+                .with_span(other),
+            ),
+        }
+    }
+    if methods.is_empty() && item.items.is_empty() {
+        errors.push(
+            Error::custom(
+                "this #[bridge] trait has no methods; add one marked #[remote_workflow(...)]",
+            )
+            .with_span(&item.ident),
+        );
+    }
+    errors.0.finish_with(Bridge {
+        ident: item.ident.clone(),
+        bridge_queue,
+        methods,
+    })
+}
+
+fn parse_method(errors: &mut Errors, f: &mut TraitItemFn) -> Option<Method> {
+    let (helpers, others): (Vec<Attribute>, Vec<Attribute>) = std::mem::take(&mut f.attrs)
+        .into_iter()
+        .partition(|a| HELPERS.iter().any(|h| a.path().is_ident(h)));
+    f.attrs = others;
+    let sig = &f.sig;
+    let name = &sig.ident;
+
+    let mut parsed = None;
+    match helpers.as_slice() {
+        [] => errors.push(
+            Error::custom(format!(
+                "method `{name}` needs #[remote_workflow(cluster = \"...\", queue = \"...\")] \
+                 to say where the remote workflow runs"
+            ))
+            .with_span(name),
+        ),
+        [attr] => parsed = parse_helper(errors, attr),
+        [_, extra, ..] => errors.push(
+            Error::custom(format!(
+                "method `{name}` has more than one #[remote_workflow]; keep one"
+            ))
+            .with_span(extra),
+        ),
+    }
+
+    let before = errors.len();
+    if let Some(recv) = sig.receiver() {
+        errors.push(
+            Error::custom(
+                "remote methods take no `self`: the trait is a contract between clusters, \
+                 not an object; remove the receiver",
+            )
+            .with_span(recv),
+        );
+    }
+    if sig.asyncness.is_none() {
+        errors.push(
+            Error::custom(format!(
+                "method `{name}` must be `async fn`: a remote call is awaited"
+            ))
+            .with_span(&sig.fn_token),
+        );
+    }
+    if let Some(c) = &sig.constness {
+        errors.push(Error::custom("a remote method cannot be `const`").with_span(c));
+    }
+    if let Some(u) = &sig.unsafety {
+        errors.push(Error::custom("a remote method cannot be `unsafe`").with_span(u));
+    }
+    if let Some(abi) = &sig.abi {
+        errors.push(Error::custom("a remote method cannot declare an ABI").with_span(abi));
+    }
+    if let Some(v) = &sig.variadic {
+        errors.push(Error::custom("a remote method cannot be variadic").with_span(v));
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        errors.push(
+            Error::custom(format!(
+                "method `{name}` cannot be generic: its arguments and result cross the wire \
+                 as one concrete type"
+            ))
+            .with_span(&sig.generics),
+        );
+    }
+    if let Some(body) = &f.default {
+        errors.push(
+            Error::custom(
+                "a remote method has no body: the remote cluster runs it; end the \
+                 declaration with `;`",
+            )
+            .with_span(&body.brace_token.span.join()),
+        );
+    }
+
+    let mut args = Vec::new();
+    for input in &sig.inputs {
+        let FnArg::Typed(pt) = input else { continue };
+        let ident = match &*pt.pat {
+            Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => p.ident.clone(),
+            other => {
+                errors.push(
+                    Error::custom(
+                        "arguments of a remote method must be plain names (like `order: Order`), \
+                         not patterns",
+                    )
+                    .with_span(other),
+                );
+                continue;
+            }
+        };
+        check_wire_type(errors, &pt.ty, "argument");
+        args.push((ident, (*pt.ty).clone()));
+    }
+    if args.len() > MAX_ARGS {
+        errors.push(
+            Error::custom(format!(
+                "method `{name}` takes {} arguments; at most {MAX_ARGS} can cross the wire — \
+                 group them in a struct",
+                args.len()
+            ))
+            .with_span(&sig.inputs),
+        );
+    }
+    let output = match &sig.output {
+        ReturnType::Default => syn::parse_quote!(()),
+        ReturnType::Type(_, ty) => {
+            check_wire_type(errors, ty, "result");
+            (**ty).clone()
+        }
+    };
+    let parsed = parsed?;
+    if errors.len() > before {
+        return None;
+    }
+    Some(Method {
+        ident: name.clone(),
+        args,
+        output,
+        cluster: parsed.cluster.as_str().to_owned(),
+        queue: parsed.queue.as_str().to_owned(),
+        workflow: parsed
+            .workflow
+            .map(|w| w.as_str().to_owned())
+            .unwrap_or_else(|| name.to_string().to_upper_camel_case()),
+        span: sig.ident.span(),
+    })
+}
+
+fn parse_helper(
+    errors: &mut Errors,
+    attr: &Attribute,
+) -> Option<RemoteWorkflowArgs> {
+    let list = match attr.meta.require_list() {
+        Ok(list) => list,
+        Err(_) => {
+            errors.push(
+                Error::custom(
+                    "expected #[remote_workflow(cluster = \"...\", queue = \"...\")]",
+                )
+                .with_span(attr),
+            );
+            return None;
+        }
+    };
+    let parsed = NestedMeta::parse_meta_list(list.tokens.clone())
+        .map_err(Error::from)
+        .and_then(|l| RemoteWorkflowArgs::from_list(&l))
+        .map_err(|e| e.with_span(attr));
+    let parsed = errors.handle(parsed)?;
+    let before = errors.len();
+    check_non_empty(errors, &parsed.queue, "queue");
+    if let Some(w) = &parsed.workflow {
+        check_non_empty(errors, w, "workflow");
+    }
+    let cluster = parsed.cluster.as_str();
+    if cluster.is_empty()
+        || !cluster
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    {
+        errors.push(
+            Error::custom(format!(
+                "cluster `{cluster}` is not a valid cluster name: use a-z, 0-9, `-` and `_`, \
+                 as in the bridge's pool configuration"
+            ))
+            .with_span(&parsed.cluster.span()),
+        );
+    }
+    (errors.len() == before).then_some(parsed)
+}
+
+fn check_non_empty(errors: &mut Errors, v: &SpannedValue<String>, key: &str) {
+    if v.trim().is_empty() {
+        errors.push(Error::custom(format!("`{key}` cannot be empty")).with_span(&v.span()));
+    }
+}
+
+/// Arguments and results are serialized: they must be owned, nameable types.
+fn check_wire_type(errors: &mut Errors, ty: &Type, what: &str) {
+    struct Finder<'a> {
+        errors: &'a mut Errors,
+        what: &'a str,
+    }
+    impl<'ast> Visit<'ast> for Finder<'_> {
+        fn visit_type_impl_trait(&mut self, t: &'ast syn::TypeImplTrait) {
+            self.errors.push(
+                Error::custom(format!(
+                    "`impl Trait` cannot be a remote {}: name a concrete serializable type",
+                    self.what
+                ))
+                .with_span(&t.span()),
+            );
+        }
+        fn visit_type_reference(&mut self, t: &'ast syn::TypeReference) {
+            self.errors.push(
+                Error::custom(format!(
+                    "a remote {} is serialized and sent to another cluster: take an owned type \
+                     instead of a reference",
+                    self.what
+                ))
+                .with_span(&t.span()),
+            );
+        }
+        fn visit_lifetime(&mut self, l: &'ast syn::Lifetime) {
+            self.errors.push(
+                Error::custom(format!(
+                    "a remote {} cannot borrow: remove the lifetime `{l}`",
+                    self.what
+                ))
+                .with_span(&l.span()),
+            );
+        }
+        fn visit_type_trait_object(&mut self, t: &'ast syn::TypeTraitObject) {
+            self.errors.push(
+                Error::custom(format!(
+                    "`dyn Trait` cannot be a remote {}: name a concrete serializable type",
+                    self.what
+                ))
+                .with_span(&t.span()),
+            );
+        }
+    }
+    Finder { errors, what }.visit_type(ty);
+}

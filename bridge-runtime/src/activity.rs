@@ -1,0 +1,407 @@
+//! The bridge activity: what runs on the bridge worker for each remote workflow method.
+//!
+//! One call is: read the header, fix the remote workflow id, start the remote workflow with
+//! id-conflict policy UseExisting and id-reuse policy RejectDuplicate, and long-poll its close
+//! event while heartbeating. Every step is idempotent, so any attempt on any bridge process
+//! reaches the same single remote execution.
+
+use crate::{
+    ids::{CallSite, default_remote_id, finalize_id},
+    pool::ClusterPool,
+    spec::{CallHeader, FailureDetails, MethodSpec, RemoteWorkflowMethod, WaitProgress},
+    spec::failure_types as ft,
+};
+use futures::{FutureExt, future::BoxFuture};
+use std::{marker::PhantomData, sync::Arc, time::Duration};
+use temporalio_client::{
+    Client, WorkflowGetResultOptions, WorkflowHandle, WorkflowIdConflictPolicy,
+    WorkflowIdReusePolicy, WorkflowStartOptions,
+    errors::{WorkflowGetResultError, WorkflowStartError},
+};
+use temporalio_common::{
+    ActivityDefinition, UntypedWorkflow,
+    data_converters::RawValue,
+    error::{ApplicationFailure, IncomingError},
+    protos::temporal::api::common::v1::Payload,
+};
+use temporalio_sdk::activities::{
+    ActivityContext, ActivityDefinitions, ActivityError, ActivityImplementer, ExecutableActivity,
+};
+use tracing::{Instrument, debug, info, info_span, warn};
+
+type RemoteHandle = WorkflowHandle<Client, UntypedWorkflow>;
+
+/// State shared by every bridge activity of one bridge worker.
+#[derive(Debug)]
+pub struct BridgeShared {
+    /// The clusters.
+    pub pool: ClusterPool,
+    /// The pool name of the cluster this worker polls, part of every default id.
+    pub source_cluster: String,
+    /// Longest remote workflow id to send.
+    pub max_id_len: usize,
+}
+
+/// The bridge activity of method `M`.
+pub struct BridgeActivity<M>(PhantomData<fn() -> M>);
+
+impl<M: RemoteWorkflowMethod> ActivityDefinition for BridgeActivity<M> {
+    type Input = RawValue;
+    type Output = RawValue;
+    fn name(&self) -> &str {
+        M::SPEC.activity_type
+    }
+}
+
+/// Holds the shared state for method `M`'s activity; the SDK calls it the implementer.
+pub struct MethodHost<M> {
+    shared: Arc<BridgeShared>,
+    _method: PhantomData<fn() -> M>,
+}
+
+impl<M> MethodHost<M> {
+    pub(crate) fn new(shared: Arc<BridgeShared>) -> Self {
+        Self {
+            shared,
+            _method: PhantomData,
+        }
+    }
+}
+
+impl<M: RemoteWorkflowMethod> ActivityImplementer for MethodHost<M> {
+    fn register_all(self: Arc<Self>, defs: &mut ActivityDefinitions) {
+        defs.register_activity::<BridgeActivity<M>>(self);
+    }
+}
+
+impl<M: RemoteWorkflowMethod> ExecutableActivity for BridgeActivity<M> {
+    type Implementer = MethodHost<M>;
+    const REQUIRES_INSTANCE: bool = true;
+
+    fn definition() -> Self {
+        BridgeActivity(PhantomData)
+    }
+
+    fn execute(
+        receiver: Option<Arc<Self::Implementer>>,
+        ctx: ActivityContext,
+        input: RawValue,
+    ) -> BoxFuture<'static, Result<RawValue, ActivityError>> {
+        let Some(host) = receiver else {
+            return futures::future::ready(Err(fail(
+                &M::SPEC,
+                None,
+                ft::BAD_PAYLOAD,
+                "bridge activity invoked without its host".to_owned(),
+                true,
+            )))
+            .boxed();
+        };
+        run_call(host.shared.clone(), &M::SPEC, ctx, input.payloads).boxed()
+    }
+}
+
+/// Runs one attempt of a bridged call.
+async fn run_call(
+    shared: Arc<BridgeShared>,
+    spec: &'static MethodSpec,
+    ctx: ActivityContext,
+    mut payloads: Vec<Payload>,
+) -> Result<RawValue, ActivityError> {
+    let info = ctx.info().clone();
+    if payloads.is_empty() {
+        return Err(fail(
+            spec,
+            None,
+            ft::BAD_PAYLOAD,
+            "input has no call header (the first payload must be a JSON object)".to_owned(),
+            true,
+        ));
+    }
+    let header = decode_header(spec, &payloads.remove(0))?;
+    let raw_id = match header.remote_workflow_id {
+        Some(id) if !id.is_empty() => id,
+        Some(_) => {
+            return Err(fail(
+                spec,
+                None,
+                ft::BAD_PAYLOAD,
+                "call header has an empty remote_workflow_id".to_owned(),
+                true,
+            ));
+        }
+        None => {
+            let (Some(workflow_id), Some(run_id)) =
+                (info.workflow_id.as_deref(), info.workflow_run_id.as_deref())
+            else {
+                return Err(fail(
+                    spec,
+                    None,
+                    ft::BAD_PAYLOAD,
+                    "a call from outside a workflow must set remote_workflow_id in its header"
+                        .to_owned(),
+                    true,
+                ));
+            };
+            default_remote_id(
+                spec.trait_name,
+                spec.method,
+                &CallSite {
+                    source_cluster: &shared.source_cluster,
+                    namespace: &info.namespace,
+                    workflow_id,
+                    run_id,
+                    position: &info.activity_id,
+                },
+            )
+        }
+    };
+    let remote_id = finalize_id(&raw_id, shared.max_id_len);
+    let span = info_span!(
+        "bridge_call",
+        method = %format_args!("{}.{}", spec.trait_name, spec.method),
+        source_cluster = %shared.source_cluster,
+        destination_cluster = spec.cluster,
+        source_workflow_id = info.workflow_id.as_deref().unwrap_or(""),
+        remote_workflow_id = %remote_id,
+        remote_queue = spec.queue,
+        attempt = info.attempt,
+    );
+    async move {
+        let client = shared.pool.client(spec.cluster).await.map_err(|e| {
+            warn!(error = %e, "destination cluster unavailable; the call will be retried");
+            fail(spec, Some(&remote_id), ft::CLUSTER_UNAVAILABLE, e.to_string(), false)
+        })?;
+        let handle = start_or_attach(&client, spec, &remote_id, payloads).await?;
+        wait(handle, spec, &ctx, &remote_id, info.heartbeat_timeout).await
+    }
+    .instrument(span)
+    .await
+}
+
+fn decode_header(spec: &MethodSpec, payload: &Payload) -> Result<CallHeader, ActivityError> {
+    let encoding = payload
+        .metadata
+        .get("encoding")
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .unwrap_or_default();
+    if encoding != "json/plain" {
+        return Err(fail(
+            spec,
+            None,
+            ft::BAD_PAYLOAD,
+            format!("call header must be a json/plain payload, got encoding `{encoding}`"),
+            true,
+        ));
+    }
+    serde_json::from_slice(&payload.data).map_err(|e| {
+        fail(
+            spec,
+            None,
+            ft::BAD_PAYLOAD,
+            format!("call header is not a valid JSON object: {e}"),
+            true,
+        )
+    })
+}
+
+/// Starts the remote workflow, or finds the one execution that already has this id.
+///
+/// The returned handle names the started run, or no run (the id's latest) when attaching to a
+/// closed execution.
+async fn start_or_attach(
+    client: &Client,
+    spec: &'static MethodSpec,
+    remote_id: &str,
+    args: Vec<Payload>,
+) -> Result<RemoteHandle, ActivityError> {
+    let options = WorkflowStartOptions::new(spec.queue, remote_id)
+        // Attach to a running execution instead of failing...
+        .id_conflict_policy(WorkflowIdConflictPolicy::UseExisting)
+        // ...and never start a second one after the first has closed.
+        .id_reuse_policy(WorkflowIdReusePolicy::RejectDuplicate)
+        .build();
+    match client
+        .start_workflow(
+            UntypedWorkflow::new(spec.workflow_type),
+            RawValue::new(args),
+            options,
+        )
+        .await
+    {
+        Ok(handle) => {
+            debug!(remote_run_id = ?handle.run_id(), "remote workflow started or attached while running");
+            Ok(handle)
+        }
+        Err(WorkflowStartError::AlreadyStarted { run_id, .. }) => {
+            info!(remote_run_id = ?run_id, "remote workflow already closed; attaching to its result");
+            Ok(client.get_workflow_handle::<UntypedWorkflow>(remote_id))
+        }
+        Err(WorkflowStartError::PayloadConversion(e)) => Err(fail(
+            spec,
+            Some(remote_id),
+            ft::BAD_PAYLOAD,
+            format!("cannot encode the remote workflow's input: {e}"),
+            true,
+        )),
+        Err(WorkflowStartError::Rpc(status)) => Err(classify_status(spec, remote_id, &status)),
+        Err(other) => Err(fail(
+            spec,
+            Some(remote_id),
+            ft::TRANSPORT,
+            other.to_string(),
+            false,
+        )),
+    }
+}
+
+/// Rejections that no retry can fix are final; everything else is transport trouble.
+fn classify_status(spec: &MethodSpec, remote_id: &str, status: &tonic_status::Status) -> ActivityError {
+    use tonic_status::Code;
+    let final_rejection = matches!(
+        status.code(),
+        Code::InvalidArgument | Code::FailedPrecondition | Code::PermissionDenied
+    );
+    let (kind, message) = if final_rejection {
+        (ft::START_REJECTED, status.message().to_owned())
+    } else {
+        (ft::TRANSPORT, format!("{:?}: {}", status.code(), status.message()))
+    };
+    fail(spec, Some(remote_id), kind, message, final_rejection)
+}
+
+mod tonic_status {
+    pub(super) use temporalio_client::tonic::{Code, Status};
+}
+
+/// Long-polls the remote workflow's close event, heartbeating so that a dead bridge is noticed
+/// within one heartbeat timeout. Follows continue-as-new and retries to the final run.
+async fn wait(
+    handle: RemoteHandle,
+    spec: &'static MethodSpec,
+    ctx: &ActivityContext,
+    remote_id: &str,
+    heartbeat_timeout: Option<Duration>,
+) -> Result<RawValue, ActivityError> {
+    let progress = WaitProgress {
+        remote_workflow_id: remote_id.to_owned(),
+        remote_run_id: handle.run_id().map(str::to_owned),
+        cluster: spec.cluster.to_owned(),
+    };
+    let result = handle.get_result(WorkflowGetResultOptions::default());
+    tokio::pin!(result);
+    let every = heartbeat_timeout
+        .map(|t| t / 3)
+        .unwrap_or(Duration::from_secs(1))
+        .max(Duration::from_millis(100));
+    let mut ticker = tokio::time::interval(every);
+    let outcome = loop {
+        tokio::select! {
+            r = &mut result => break r,
+            _ = ticker.tick() => {
+                if let Err(e) = ctx.record_heartbeat(progress.clone()).await {
+                    warn!(error = %e, "could not record heartbeat");
+                }
+            }
+            _ = ctx.cancelled() => {
+                // A bridge that stops, or a call that is cancelled, leaves the remote workflow
+                // alone here: another attempt attaches to it.
+                info!("bridge activity cancelled while waiting");
+                return Err(ActivityError::cancelled());
+            }
+        }
+    };
+    match outcome {
+        Ok(raw) => {
+            info!("remote workflow completed");
+            Ok(raw)
+        }
+        Err(WorkflowGetResultError::Failed(cause)) => {
+            let message = cause.failure().message.clone();
+            info!(%message, "remote workflow failed");
+            Err(fail_with_cause(spec, remote_id, message, *cause))
+        }
+        Err(WorkflowGetResultError::Cancelled { .. }) => Err(fail(
+            spec,
+            Some(remote_id),
+            ft::REMOTE_CANCELLED,
+            format!("remote workflow `{remote_id}` was cancelled"),
+            true,
+        )),
+        Err(WorkflowGetResultError::Terminated { .. }) => Err(fail(
+            spec,
+            Some(remote_id),
+            ft::REMOTE_TERMINATED,
+            format!("remote workflow `{remote_id}` was terminated"),
+            true,
+        )),
+        Err(WorkflowGetResultError::TimedOut) => Err(fail(
+            spec,
+            Some(remote_id),
+            ft::REMOTE_TIMED_OUT,
+            format!("remote workflow `{remote_id}` timed out"),
+            true,
+        )),
+        Err(WorkflowGetResultError::NotFound(_)) => Err(fail(
+            spec,
+            Some(remote_id),
+            ft::REMOTE_NOT_FOUND,
+            format!("remote workflow `{remote_id}` was not found"),
+            true,
+        )),
+        Err(WorkflowGetResultError::PayloadConversion(e)) => Err(fail(
+            spec,
+            Some(remote_id),
+            ft::BAD_PAYLOAD,
+            format!("cannot read the remote workflow's result: {e}"),
+            true,
+        )),
+        Err(other) => Err(fail(
+            spec,
+            Some(remote_id),
+            ft::TRANSPORT,
+            other.to_string(),
+            false,
+        )),
+    }
+}
+
+fn details(spec: &MethodSpec, remote_id: Option<&str>) -> FailureDetails {
+    FailureDetails {
+        method: format!("{}.{}", spec.trait_name, spec.method),
+        remote_workflow_id: remote_id.map(str::to_owned),
+        cluster: spec.cluster.to_owned(),
+    }
+}
+
+fn fail(
+    spec: &MethodSpec,
+    remote_id: Option<&str>,
+    failure_type: &str,
+    message: String,
+    non_retryable: bool,
+) -> ActivityError {
+    ActivityError::application(
+        ApplicationFailure::builder(message)
+            .type_name(failure_type.to_owned())
+            .non_retryable(non_retryable)
+            .details(details(spec, remote_id))
+            .build(),
+    )
+}
+
+fn fail_with_cause(
+    spec: &MethodSpec,
+    remote_id: &str,
+    message: String,
+    cause: IncomingError,
+) -> ActivityError {
+    ActivityError::application(
+        ApplicationFailure::builder(message)
+            .type_name(ft::REMOTE_FAILED.to_owned())
+            .non_retryable(true)
+            .details(details(spec, Some(remote_id)))
+            .cause(Box::new(cause))
+            .build(),
+    )
+}

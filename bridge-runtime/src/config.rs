@@ -1,0 +1,232 @@
+//! The cluster pool's configuration: a TOML file, environment variables, or both.
+//!
+//! ```toml
+//! # bridge.toml
+//! [clusters.a]
+//! address = "orders.temporal.internal:7233"
+//! namespace = "orders"
+//!
+//! [clusters.b]
+//! # Any profile of the Temporal CLI's temporal.toml (address, namespace, TLS, API key).
+//! profile = "fulfillment-eu"
+//! ```
+//!
+//! Environment variables add clusters or override a file's fields, one cluster at a time:
+//! `TEMPORAL_BRIDGE_CLUSTER_<NAME>_ADDRESS`, `..._NAMESPACE`, `..._PROFILE` and
+//! `..._CONFIG_FILE`, where `<NAME>` is the cluster name in upper case. The SDK's own
+//! `TEMPORAL_ADDRESS` and `TEMPORAL_NAMESPACE` are deliberately ignored: they describe one
+//! cluster, and letting them apply to every cluster of a bridge would silently point all of them
+//! at the same server.
+
+use crate::error::ConfigError;
+use serde::Deserialize;
+use std::{collections::BTreeMap, path::PathBuf};
+
+/// Prefix of the per-cluster environment variables.
+pub const ENV_PREFIX: &str = "TEMPORAL_BRIDGE_CLUSTER_";
+
+/// The namespace used when a cluster names none.
+pub const DEFAULT_NAMESPACE: &str = "default";
+
+/// The whole pool configuration file.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolConfig {
+    /// Clusters by name.
+    #[serde(default)]
+    pub clusters: BTreeMap<String, ClusterConfig>,
+}
+
+/// One cluster of the pool.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterConfig {
+    /// `host:port` of the cluster's frontend. Required unless `profile` is set.
+    #[serde(default)]
+    pub address: Option<String>,
+    /// Namespace to use. Defaults to the profile's, then to `default`.
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// A profile of the Temporal CLI's `temporal.toml`, for address, namespace, TLS and API key.
+    #[serde(default)]
+    pub profile: Option<String>,
+    /// The `temporal.toml` to read the profile from; defaults to the CLI's usual location.
+    #[serde(default)]
+    pub config_file: Option<PathBuf>,
+}
+
+impl PoolConfig {
+    /// Parses a TOML document; `origin` names it in errors.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Self, ConfigError> {
+        let config: PoolConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            origin: origin.to_owned(),
+            message: e.to_string().trim_end().to_owned(),
+        })?;
+        for (name, cluster) in &config.clusters {
+            validate_name(name, origin)?;
+            cluster.validate(name, origin)?;
+        }
+        Ok(config)
+    }
+
+    /// Adds or overrides clusters from `vars` (normally [`std::env::vars`]).
+    ///
+    /// Only variables starting with [`ENV_PREFIX`] are read; an unknown field is an error naming
+    /// the variable, so a typo does not go unnoticed.
+    pub fn apply_env(
+        &mut self,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<(), ConfigError> {
+        let origin = "the environment";
+        for (key, value) in vars {
+            let Some(rest) = key.strip_prefix(ENV_PREFIX) else {
+                continue;
+            };
+            let (name, field) = ["_CONFIG_FILE", "_ADDRESS", "_NAMESPACE", "_PROFILE"]
+                .iter()
+                .find_map(|f| rest.strip_suffix(f).map(|n| (n, *f)))
+                .ok_or_else(|| ConfigError::Cluster {
+                    cluster: rest.to_lowercase(),
+                    origin: origin.to_owned(),
+                    message: format!(
+                        "`{key}` must end in _ADDRESS, _NAMESPACE, _PROFILE or _CONFIG_FILE"
+                    ),
+                })?;
+            let name = name.to_lowercase();
+            validate_name(&name, origin)?;
+            let entry = self.clusters.entry(name).or_default();
+            match field {
+                "_ADDRESS" => entry.address = Some(value),
+                "_NAMESPACE" => entry.namespace = Some(value),
+                "_PROFILE" => entry.profile = Some(value),
+                _ => entry.config_file = Some(PathBuf::from(value)),
+            }
+        }
+        for (name, cluster) in &self.clusters {
+            cluster.validate(name, origin)?;
+        }
+        Ok(())
+    }
+}
+
+impl ClusterConfig {
+    fn validate(&self, name: &str, origin: &str) -> Result<(), ConfigError> {
+        let err = |message: String| ConfigError::Cluster {
+            cluster: name.to_owned(),
+            origin: origin.to_owned(),
+            message,
+        };
+        match (&self.address, &self.profile) {
+            (None, None) => return Err(err("needs `address` or `profile`".to_owned())),
+            (Some(a), _) if a.trim().is_empty() => {
+                return Err(err("`address` is empty".to_owned()));
+            }
+            (Some(a), _) if a.contains("://") => {
+                return Err(err(format!(
+                    "`address` is `host:port`, without a scheme; got `{a}`"
+                )));
+            }
+            _ => {}
+        }
+        if self.config_file.is_some() && self.profile.is_none() {
+            return Err(err("`config_file` is only used with `profile`".to_owned()));
+        }
+        if matches!(&self.namespace, Some(ns) if ns.trim().is_empty()) {
+            return Err(err("`namespace` is empty".to_owned()));
+        }
+        Ok(())
+    }
+}
+
+/// Cluster names appear in ids and environment variable names: keep them simple.
+pub(crate) fn validate_name(name: &str, origin: &str) -> Result<(), ConfigError> {
+    let ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(ConfigError::Cluster {
+            cluster: name.to_owned(),
+            origin: origin.to_owned(),
+            message: "cluster names use only a-z, 0-9, `-` and `_`".to_owned(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn parses_clusters() {
+        let c = PoolConfig::from_toml(
+            "[clusters.a]\naddress = \"127.0.0.1:7233\"\n[clusters.b]\nprofile = \"eu\"\nnamespace = \"ful\"\n",
+            "bridge.toml",
+        )
+        .unwrap();
+        assert_eq!(c.clusters["a"].address.as_deref(), Some("127.0.0.1:7233"));
+        assert_eq!(c.clusters["b"].profile.as_deref(), Some("eu"));
+        assert_eq!(c.clusters["b"].namespace.as_deref(), Some("ful"));
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_naming_the_key() {
+        let e = PoolConfig::from_toml("[clusters.a]\nadress = \"x:1\"\n", "bridge.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("adress"), "{e}");
+        assert!(e.contains("bridge.toml"), "{e}");
+    }
+
+    #[test]
+    fn incomplete_cluster_is_named() {
+        let e = PoolConfig::from_toml("[clusters.b]\nnamespace = \"x\"\n", "f.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`b`") && e.contains("address"), "{e}");
+    }
+
+    #[test]
+    fn scheme_in_address_is_rejected() {
+        let e = PoolConfig::from_toml("[clusters.a]\naddress = \"http://x:1\"\n", "f.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("without a scheme"), "{e}");
+    }
+
+    #[test]
+    fn env_adds_and_overrides_per_cluster_and_ignores_temporal_address() {
+        let mut c =
+            PoolConfig::from_toml("[clusters.a]\naddress = \"file:1\"\n", "f.toml").unwrap();
+        c.apply_env(vars(&[
+            ("TEMPORAL_ADDRESS", "leak:1"),
+            ("TEMPORAL_BRIDGE_CLUSTER_A_ADDRESS", "env:1"),
+            ("TEMPORAL_BRIDGE_CLUSTER_EU_WEST_ADDRESS", "eu:1"),
+            ("TEMPORAL_BRIDGE_CLUSTER_EU_WEST_NAMESPACE", "ful"),
+        ]))
+        .unwrap();
+        assert_eq!(c.clusters["a"].address.as_deref(), Some("env:1"));
+        assert_eq!(c.clusters["eu_west"].address.as_deref(), Some("eu:1"));
+        assert_eq!(c.clusters["eu_west"].namespace.as_deref(), Some("ful"));
+        assert_eq!(c.clusters.len(), 2);
+    }
+
+    #[test]
+    fn env_typo_is_an_error_naming_the_variable() {
+        let mut c = PoolConfig::default();
+        let e = c
+            .apply_env(vars(&[("TEMPORAL_BRIDGE_CLUSTER_A_ADRESS", "x:1")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("TEMPORAL_BRIDGE_CLUSTER_A_ADRESS"), "{e}");
+    }
+}

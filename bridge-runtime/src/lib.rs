@@ -1,0 +1,70 @@
+#![warn(missing_docs)]
+//! # temporal-bridge runtime
+//!
+//! Call workflows on another, independent Temporal cluster from workflow code, through a
+//! *bridge worker* that polls a task queue on the calling cluster and acts as a client of the
+//! other one. Annotate a trait with [`bridge`]; this crate holds what the expansion runs on:
+//! the [`ClusterPool`], the [`BridgeWorker`], the deterministic [`ids`], and the typed
+//! [`BridgeError`].
+//!
+//! ```ignore
+//! use bridge_runtime::prelude::*;
+//!
+//! #[bridge]
+//! pub trait Fulfillment {
+//!     #[remote_workflow(cluster = "b", queue = "fulfillment", workflow = "FulfillmentWorkflow")]
+//!     async fn fulfill(order: Order) -> Shipment;
+//! }
+//!
+//! // In a workflow on cluster "a":
+//! let shipment = FulfillmentCaller::fulfill(ctx, order).await?;
+//!
+//! // In the bridge process:
+//! BridgeWorker::new(ClusterPool::from_config("bridge.toml")?, "a")
+//!     .register(FulfillmentBridge)
+//!     .run_until_signal()
+//!     .await?;
+//! ```
+
+mod activity;
+mod call;
+pub mod config;
+pub mod error;
+pub mod ids;
+mod pool;
+pub mod spec;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod worker;
+
+pub use bridge_macros::{bridge, remote_workflow};
+pub use call::{CallOptions, bridge_retry_policy, call_remote_workflow};
+pub use error::{BridgeError, ConfigError, PoolError, WorkerError};
+pub use pool::{ClusterPool, ClusterPoolBuilder};
+pub use spec::{CallTimeouts, DEFAULT_BRIDGE_QUEUE, MethodSpec, RemoteWorkflowMethod};
+pub use worker::{
+    BridgeRegistration, BridgeWorker, DEFAULT_GRACE_PERIOD, DEFAULT_MAX_CONCURRENT_CALLS,
+    Registrar, shutdown_signal,
+};
+
+/// Everything a user of the macros needs in one import.
+pub mod prelude {
+    pub use crate::{
+        BridgeError, BridgeRegistration, BridgeWorker, ClusterPool, bridge, remote_workflow,
+    };
+}
+
+/// Paths used by generated code. Not public API: it may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::{
+        BridgeRegistration, CallOptions, CallTimeouts, MethodSpec, Registrar,
+        RemoteWorkflowMethod, call_remote_workflow, error::BridgeError,
+    };
+    pub use ::core;
+    pub use ::std;
+    pub use temporalio_common::data_converters::{
+        MultiArgs2, MultiArgs3, MultiArgs4, MultiArgs5, MultiArgs6,
+    };
+    pub use temporalio_workflow::WorkflowContext;
+}

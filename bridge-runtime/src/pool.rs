@@ -1,0 +1,302 @@
+//! The multi-cluster client pool: one shared SDK [`Client`] per named cluster.
+
+use crate::{
+    config::{ClusterConfig, DEFAULT_NAMESPACE, PoolConfig, validate_name},
+    error::{ConfigError, PoolError},
+};
+use std::{collections::BTreeMap, fmt, path::Path, str::FromStr, sync::Arc};
+use temporalio_client::{
+    Client, ClientOptions, Connection, ConnectionOptions, Url,
+    envconfig::{DataSource, LoadClientConfigProfileOptions},
+};
+use tokio::sync::OnceCell;
+
+/// Named Temporal clusters and a lazily connected, shared client for each.
+///
+/// Cloning is cheap and shares the connections. Cluster names are resolved at run time: the
+/// macros only record names, and the pool turns them into connections.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use bridge_runtime::ClusterPool;
+///
+/// let pool = ClusterPool::builder()
+///     .cluster("a", "127.0.0.1:7233", "default")
+///     .cluster("b", "127.0.0.1:7234", "default")
+///     .build()?;
+/// let b = pool.client("b").await?; // connects once, then shares
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct ClusterPool {
+    inner: Arc<BTreeMap<String, Cluster>>,
+}
+
+struct Cluster {
+    config: ClusterConfig,
+    client: OnceCell<Client>,
+}
+
+impl fmt::Debug for ClusterPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Only names, addresses and namespaces: profiles may carry credentials.
+        let mut m = f.debug_map();
+        for (name, c) in self.inner.iter() {
+            m.entry(
+                name,
+                &format_args!(
+                    "{} ({})",
+                    c.config
+                        .address
+                        .as_deref()
+                        .or(c.config.profile.as_deref().map(|_| "<profile>"))
+                        .unwrap_or("?"),
+                    c.config.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE)
+                ),
+            );
+        }
+        m.finish()
+    }
+}
+
+/// Builds a [`ClusterPool`] in code.
+#[derive(Debug, Default)]
+pub struct ClusterPoolBuilder {
+    config: PoolConfig,
+}
+
+impl ClusterPoolBuilder {
+    /// Adds a cluster by address (`host:port`) and namespace.
+    pub fn cluster(
+        mut self,
+        name: impl Into<String>,
+        address: impl Into<String>,
+        namespace: impl Into<String>,
+    ) -> Self {
+        self.config.clusters.insert(
+            name.into(),
+            ClusterConfig {
+                address: Some(address.into()),
+                namespace: Some(namespace.into()),
+                ..ClusterConfig::default()
+            },
+        );
+        self
+    }
+
+    /// Adds a cluster with full settings.
+    pub fn cluster_config(mut self, name: impl Into<String>, config: ClusterConfig) -> Self {
+        self.config.clusters.insert(name.into(), config);
+        self
+    }
+
+    /// Validates the settings and builds the pool. Nothing connects yet.
+    pub fn build(self) -> Result<ClusterPool, ConfigError> {
+        ClusterPool::from_pool_config(self.config, "code")
+    }
+}
+
+impl ClusterPool {
+    /// Starts an empty builder.
+    pub fn builder() -> ClusterPoolBuilder {
+        ClusterPoolBuilder::default()
+    }
+
+    /// Reads a TOML file (see [`crate::config`]), then applies `TEMPORAL_BRIDGE_CLUSTER_*`
+    /// environment overrides.
+    pub fn from_config(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let origin = path.display().to_string();
+        let mut config = PoolConfig::from_toml(&text, &origin)?;
+        config.apply_env(std::env::vars())?;
+        Self::from_pool_config(config, &origin)
+    }
+
+    /// Builds the pool from `TEMPORAL_BRIDGE_CLUSTER_*` environment variables alone.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let mut config = PoolConfig::default();
+        config.apply_env(std::env::vars())?;
+        Self::from_pool_config(config, "the environment")
+    }
+
+    /// Builds the pool from an already parsed configuration.
+    pub fn from_pool_config(config: PoolConfig, origin: &str) -> Result<Self, ConfigError> {
+        if config.clusters.is_empty() {
+            return Err(ConfigError::Empty {
+                origin: origin.to_owned(),
+            });
+        }
+        let mut clusters = BTreeMap::new();
+        for (name, cluster) in config.clusters {
+            validate_name(&name, origin)?;
+            if cluster.address.is_none() && cluster.profile.is_none() {
+                return Err(ConfigError::Cluster {
+                    cluster: name,
+                    origin: origin.to_owned(),
+                    message: "needs `address` or `profile`".to_owned(),
+                });
+            }
+            clusters.insert(
+                name,
+                Cluster {
+                    config: cluster,
+                    client: OnceCell::new(),
+                },
+            );
+        }
+        Ok(Self {
+            inner: Arc::new(clusters),
+        })
+    }
+
+    /// Whether the pool has a cluster of this name.
+    pub fn contains(&self, cluster: &str) -> bool {
+        self.inner.contains_key(cluster)
+    }
+
+    /// The cluster names, sorted.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.inner.keys().map(String::as_str)
+    }
+
+    /// The names, comma-separated, for error messages.
+    pub(crate) fn known(&self) -> String {
+        self.names().collect::<Vec<_>>().join(", ")
+    }
+
+    /// The configured address of a cluster (`None` when it comes from a profile).
+    pub fn address(&self, cluster: &str) -> Option<&str> {
+        self.inner.get(cluster)?.config.address.as_deref()
+    }
+
+    /// The shared client of a cluster, connecting on first use.
+    ///
+    /// A failed connection is not cached: the next call tries again.
+    pub async fn client(&self, cluster: &str) -> Result<Client, PoolError> {
+        let entry = self
+            .inner
+            .get(cluster)
+            .ok_or_else(|| PoolError::UnknownCluster {
+                cluster: cluster.to_owned(),
+                known: self.known(),
+            })?;
+        entry
+            .client
+            .get_or_try_init(|| connect(cluster, &entry.config))
+            .await
+            .cloned()
+    }
+}
+
+async fn connect(name: &str, config: &ClusterConfig) -> Result<Client, PoolError> {
+    let invalid = |message: String| PoolError::Invalid {
+        cluster: name.to_owned(),
+        message,
+    };
+    let (mut conn_opts, mut namespace) = match &config.profile {
+        Some(profile) => {
+            let options = LoadClientConfigProfileOptions::builder()
+                .config_file_profile(profile.clone())
+                .maybe_config_source(
+                    config
+                        .config_file
+                        .as_ref()
+                        .map(|p| DataSource::Path(p.display().to_string())),
+                )
+                .config_file_strict(true)
+                .disable_env(true)
+                .build();
+            let (conn, client) = ClientOptions::load_from_config(options)
+                .map_err(|e| invalid(format!("temporal.toml profile `{profile}`: {e}")))?;
+            (conn, client.namespace.clone())
+        }
+        None => {
+            let address = config.address.as_deref().unwrap_or_default();
+            let url = Url::from_str(&format!("http://{address}"))
+                .map_err(|e| invalid(format!("bad address `{address}`: {e}")))?;
+            (
+                ConnectionOptions::new(url).build(),
+                DEFAULT_NAMESPACE.to_owned(),
+            )
+        }
+    };
+    if let Some(ns) = &config.namespace {
+        namespace = ns.clone();
+    }
+    if let Some(address) = &config.address
+        && config.profile.is_some()
+    {
+        conn_opts.target = Url::from_str(&format!("http://{address}"))
+            .map_err(|e| invalid(format!("bad address `{address}`: {e}")))?;
+    }
+    let address = conn_opts.target.to_string();
+    let connection =
+        Connection::connect(conn_opts)
+            .await
+            .map_err(|e| PoolError::Unreachable {
+                cluster: name.to_owned(),
+                address: address.clone(),
+                message: e.to_string(),
+            })?;
+    Client::new(connection, ClientOptions::new(namespace).build()).map_err(|e| {
+        PoolError::Unreachable {
+            cluster: name.to_owned(),
+            address,
+            message: e.to_string(),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn unknown_cluster_is_named_with_the_known_ones() {
+        let pool = ClusterPool::builder()
+            .cluster("a", "127.0.0.1:1", "default")
+            .build()
+            .unwrap();
+        let e = pool.client("zz").await.unwrap_err().to_string();
+        assert!(e.contains("`zz`") && e.contains("a"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn unreachable_cluster_is_named_with_its_address() {
+        // Port 1 on loopback refuses connections at once.
+        let pool = ClusterPool::builder()
+            .cluster("b", "127.0.0.1:1", "default")
+            .build()
+            .unwrap();
+        let e = pool.client("b").await.unwrap_err().to_string();
+        assert!(e.contains("`b`") && e.contains("127.0.0.1:1"), "{e}");
+    }
+
+    #[test]
+    fn empty_pool_is_an_error() {
+        assert!(matches!(
+            ClusterPool::builder().build(),
+            Err(ConfigError::Empty { .. })
+        ));
+    }
+
+    #[test]
+    fn debug_shows_no_profile_contents() {
+        let pool = ClusterPool::builder()
+            .cluster_config(
+                "b",
+                ClusterConfig {
+                    profile: Some("secret-profile".into()),
+                    ..Default::default()
+                },
+            )
+            .build()
+            .unwrap();
+        let d = format!("{pool:?}");
+        assert!(!d.contains("secret-profile"), "{d}");
+    }
+}

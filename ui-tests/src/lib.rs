@@ -1,0 +1,1 @@
+//! Holds only the trybuild cases under `tests/ui`.
