@@ -358,3 +358,168 @@ fn find_or_install_cli() -> Result<PathBuf, TestKitError> {
         )))
     }
 }
+
+/// An SDK worker, or a bridge worker, running on its own thread until stopped or dropped.
+///
+/// SDK workers are not `Send`; a thread of their own lets tests and demos run several beside
+/// async test code without a `LocalSet`.
+pub struct WorkerThread {
+    name: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    join: Option<std::thread::JoinHandle<Result<(), String>>>,
+}
+
+impl WorkerThread {
+    /// Runs an SDK worker polling `options.task_queue` through `client`.
+    pub fn sdk(
+        name: impl Into<String>,
+        client: temporalio_client::Client,
+        options: temporalio_sdk::WorkerOptions,
+    ) -> Self {
+        Self::spawn(name.into(), move |stop| async move {
+            let runtime = temporalio_sdk::Runtime::from_current_tokio(Default::default())
+                .map_err(|e| e.to_string())?;
+            let mut worker = temporalio_sdk::Worker::new(&runtime, client, options)
+                .map_err(|e| e.to_string())?;
+            let shutdown = worker.shutdown_handle();
+            let run = worker.run();
+            tokio::pin!(run);
+            tokio::select! {
+                r = &mut run => return r.map_err(|e| e.to_string()),
+                _ = stop => shutdown(),
+            }
+            run.await.map_err(|e| e.to_string())
+        })
+    }
+
+    /// Runs a bridge worker.
+    pub fn bridge(name: impl Into<String>, worker: crate::BridgeWorker) -> Self {
+        Self::spawn(name.into(), move |stop| async move {
+            worker
+                .run_until(async {
+                    let _ = stop.await;
+                })
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    fn spawn<F, Fut>(name: String, body: F) -> Self
+    where
+        F: FnOnce(tokio::sync::oneshot::Receiver<()>) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Result<(), String>>,
+    {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let join = std::thread::Builder::new()
+            .name(name.clone())
+            .spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| e.to_string())?;
+                rt.block_on(body(rx))
+            })
+            .expect("spawn worker thread");
+        Self {
+            name,
+            stop: Some(tx),
+            join: Some(join),
+        }
+    }
+
+    /// Whether the worker has stopped by itself (usually: it failed to start).
+    pub fn is_finished(&self) -> bool {
+        self.join.as_ref().is_none_or(|j| j.is_finished())
+    }
+
+    /// Stops the worker, lets in-flight work drain, and returns how it ended.
+    pub fn stop(mut self) -> Result<(), String> {
+        self.stop_inner()
+    }
+
+    fn stop_inner(&mut self) -> Result<(), String> {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        match self.join.take() {
+            Some(join) => join
+                .join()
+                .map_err(|_| format!("worker thread `{}` panicked", self.name))?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for WorkerThread {
+    fn drop(&mut self) {
+        if let Err(e) = self.stop_inner() {
+            eprintln!("worker `{}` ended with an error: {e}", self.name);
+        }
+    }
+}
+
+/// One activity a workflow scheduled, read from its history.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScheduledActivity {
+    /// The activity id (for bridge activities: the call's position).
+    pub activity_id: String,
+    /// The activity type name.
+    pub activity_type: String,
+    /// The attempt that the history recorded as started, if any (histories record the last one).
+    pub started_attempt: Option<i32>,
+}
+
+/// The activities a workflow run scheduled, in order.
+pub async fn scheduled_activities(
+    client: &temporalio_client::Client,
+    workflow_id: &str,
+    run_id: &str,
+) -> Result<Vec<ScheduledActivity>, String> {
+    use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
+    let handle = temporalio_client::WorkflowHandle::<_, temporalio_common::UntypedWorkflow>::new(
+        client.clone(),
+        temporalio_client::WorkflowExecutionInfo::builder()
+            .namespace(temporalio_client::NamespacedClient::namespace(client))
+            .workflow_id(workflow_id)
+            .run_id(run_id)
+            .build(),
+    );
+    let events = handle
+        .fetch_history(Default::default())
+        .into_events()
+        .await
+        .map_err(|e| format!("history of {workflow_id}: {e}"))?;
+    let mut out: Vec<(i64, ScheduledActivity)> = Vec::new();
+    for ev in events {
+        match ev.attributes {
+            Some(Attributes::ActivityTaskScheduledEventAttributes(a)) => out.push((
+                ev.event_id,
+                ScheduledActivity {
+                    activity_id: a.activity_id,
+                    activity_type: a.activity_type.map(|t| t.name).unwrap_or_default(),
+                    started_attempt: None,
+                },
+            )),
+            Some(Attributes::ActivityTaskStartedEventAttributes(a)) => {
+                if let Some((_, s)) = out.iter_mut().find(|(id, _)| *id == a.scheduled_event_id) {
+                    s.started_attempt = Some(a.attempt);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(out.into_iter().map(|(_, s)| s).collect())
+}
+
+/// How many executions (runs started by a client, not continue-as-new) exist for a workflow id.
+pub async fn count_executions(
+    client: &temporalio_client::Client,
+    workflow_id: &str,
+) -> Result<usize, String> {
+    let query = format!("WorkflowId = '{}'", workflow_id.replace('\'', "\\'"));
+    client
+        .count_workflows(query, Default::default())
+        .await
+        .map(|c| c.count())
+        .map_err(|e| format!("count {workflow_id}: {e}"))
+}

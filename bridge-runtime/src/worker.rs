@@ -27,7 +27,7 @@ pub const DEFAULT_MAX_CONCURRENT_CALLS: usize = 1000;
 pub const DEFAULT_GRACE_PERIOD: Duration = Duration::from_secs(10);
 
 /// Implemented by the `…Bridge` type that `#[bridge]` generates for a trait.
-pub trait BridgeRegistration {
+pub trait BridgeRegistration: Send + Sync {
     /// The trait's name.
     fn bridge_name(&self) -> &'static str;
     /// The trait's remote methods.
