@@ -1,1 +1,311 @@
+//! Fixtures of the integration tests: a contract with probe workflows on cluster B, caller
+//! workflows on cluster A, and helpers that start real clusters, workers and bridge processes.
 
+use bridge_runtime::{
+    BridgeError,
+    ids::{CallSite, DEFAULT_MAX_ID_LEN, finalize_id},
+    prelude::*,
+    testing::{LocalClusters, WorkerThread, scheduled_activities},
+};
+use serde::{Deserialize, Serialize};
+use std::{
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+use temporalio_client::Client;
+use temporalio_common::error::ApplicationFailure;
+use temporalio_macros::{workflow, workflow_methods};
+use temporalio_sdk::{WorkflowContext, WorkflowResult};
+
+/// Task queue of the caller workflows on A.
+pub const A_QUEUE: &str = "probe-a";
+/// Task queue of the probe workflows on B.
+pub const B_QUEUE: &str = "probe-b";
+
+/// What the echo probe returns: the tag it got and where it ran.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Echo {
+    /// The caller's tag.
+    pub tag: String,
+    /// The remote workflow's own id, as B saw it.
+    pub remote_workflow_id: String,
+}
+
+/// The test contract.
+#[bridge]
+pub trait Probe {
+    /// Returns the tag and the remote id.
+    #[remote_workflow(cluster = "b", queue = "probe-b", workflow = "EchoWorkflow")]
+    async fn echo(tag: String) -> Echo;
+
+    /// Sleeps `secs` on a durable timer, then returns `slept {secs}`.
+    #[remote_workflow(cluster = "b", queue = "probe-b", workflow = "SleepWorkflow")]
+    async fn sleep(secs: u64) -> String;
+
+    /// Fails with a non-retryable `OutOfStock` application failure.
+    #[remote_workflow(cluster = "b", queue = "probe-b", workflow = "FailWorkflow")]
+    async fn fail(item: String) -> String;
+}
+
+// ---------------------------------------------------------------- cluster B
+
+/// Echoes.
+#[workflow]
+#[derive(Default)]
+pub struct EchoWorkflow;
+
+#[workflow_methods]
+impl EchoWorkflow {
+    /// Echo.
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, tag: String) -> WorkflowResult<Echo> {
+        Ok(Echo {
+            tag,
+            remote_workflow_id: ctx.workflow_id().to_owned(),
+        })
+    }
+}
+
+/// Sleeps on a timer.
+#[workflow]
+#[derive(Default)]
+pub struct SleepWorkflow;
+
+#[workflow_methods]
+impl SleepWorkflow {
+    /// Sleep.
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, secs: u64) -> WorkflowResult<String> {
+        ctx.timer(Duration::from_secs(secs)).await;
+        Ok(format!("slept {secs}"))
+    }
+}
+
+/// Always fails.
+#[workflow]
+#[derive(Default)]
+pub struct FailWorkflow;
+
+#[workflow_methods]
+impl FailWorkflow {
+    /// Fail.
+    #[run]
+    pub async fn run(_ctx: &mut WorkflowContext<Self>, item: String) -> WorkflowResult<String> {
+        Err(ApplicationFailure::builder(format!("no {item} left"))
+            .type_name("OutOfStock".to_owned())
+            .non_retryable(true)
+            .build()
+            .into())
+    }
+}
+
+// ---------------------------------------------------------------- cluster A
+
+/// Calls `echo` once per tag, in order, and returns what came back.
+#[workflow]
+#[derive(Default)]
+pub struct EchoCallerWorkflow;
+
+#[workflow_methods]
+impl EchoCallerWorkflow {
+    /// Run.
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, tags: Vec<String>) -> WorkflowResult<Vec<Echo>> {
+        let mut out = Vec::new();
+        for tag in tags {
+            out.push(ProbeCaller::echo(ctx, tag).await?);
+        }
+        Ok(out)
+    }
+}
+
+/// Calls `sleep` once.
+#[workflow]
+#[derive(Default)]
+pub struct SleepCallerWorkflow;
+
+#[workflow_methods]
+impl SleepCallerWorkflow {
+    /// Run.
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, secs: u64) -> WorkflowResult<String> {
+        Ok(ProbeCaller::sleep(ctx, secs).await?)
+    }
+}
+
+/// Calls `fail` and returns the typed error it got, as the Debug text of a
+/// [`BridgeError`] so that the test can inspect every field.
+#[workflow]
+#[derive(Default)]
+pub struct FailCallerWorkflow;
+
+#[workflow_methods]
+impl FailCallerWorkflow {
+    /// Run.
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, item: String) -> WorkflowResult<String> {
+        match ProbeCaller::fail(ctx, item).await {
+            Ok(v) => Ok(format!("unexpected success: {v}")),
+            Err(e @ BridgeError::RemoteFailed { .. }) => Ok(format!("{e:?}")),
+            Err(other) => Ok(format!("wrong variant: {other:?}")),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- harness
+
+/// Two real clusters with the probe workers running; no bridge yet.
+pub struct Harness {
+    /// The clusters (stopped on drop).
+    pub clusters: LocalClusters,
+    /// Client of A.
+    pub a: Client,
+    /// Client of B.
+    pub b: Client,
+    _workers: Vec<WorkerThread>,
+}
+
+impl Harness {
+    /// Starts clusters `a` and `b` and their workers.
+    pub async fn start() -> Harness {
+        init_logging();
+        let clusters = LocalClusters::start(&["a", "b"]).await.expect("start clusters");
+        let pool = clusters.pool();
+        let a = pool.client("a").await.expect("client a");
+        let b = pool.client("b").await.expect("client b");
+        let a_worker = temporalio_sdk::WorkerOptions::new(A_QUEUE)
+            .register_workflow::<EchoCallerWorkflow>()
+            .unwrap()
+            .register_workflow::<SleepCallerWorkflow>()
+            .unwrap()
+            .register_workflow::<FailCallerWorkflow>()
+            .unwrap()
+            .build();
+        let b_worker = temporalio_sdk::WorkerOptions::new(B_QUEUE)
+            .register_workflow::<EchoWorkflow>()
+            .unwrap()
+            .register_workflow::<SleepWorkflow>()
+            .unwrap()
+            .register_workflow::<FailWorkflow>()
+            .unwrap()
+            .build();
+        let workers = vec![
+            WorkerThread::sdk("probe-a", a.clone(), a_worker),
+            WorkerThread::sdk("probe-b", b.clone(), b_worker),
+        ];
+        Harness {
+            clusters,
+            a,
+            b,
+            _workers: workers,
+        }
+    }
+
+    /// A bridge in its own OS process (the `test-bridge` binary at `exe`, which integration
+    /// tests get from `env!("CARGO_BIN_EXE_test-bridge")`), so that it can be killed.
+    pub fn spawn_bridge_process(&self, exe: &str) -> BridgeProcess {
+        let child = Command::new(exe)
+            .envs(self.clusters.env_vars())
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("spawn test-bridge");
+        BridgeProcess { child }
+    }
+
+    /// The remote id the bridge derives for the `n`-th (0-based) bridged call of a run on A.
+    pub async fn remote_id_of_call(
+        &self,
+        workflow_id: &str,
+        run_id: &str,
+        n: usize,
+        timeout: Duration,
+    ) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let calls: Vec<_> = scheduled_activities(&self.a, workflow_id, run_id)
+                .await
+                .expect("history of A")
+                .into_iter()
+                .filter(|s| s.activity_type.starts_with("bridge.Probe."))
+                .collect();
+            if let Some(call) = calls.get(n) {
+                let method = call.activity_type.trim_start_matches("bridge.Probe.");
+                let site = CallSite {
+                    source_cluster: "a",
+                    namespace: "default",
+                    workflow_id,
+                    run_id,
+                    position: &call.activity_id,
+                };
+                let raw = match method {
+                    "echo" => ProbeBridge::echo_remote_id(&site),
+                    "sleep" => ProbeBridge::sleep_remote_id(&site),
+                    _ => ProbeBridge::fail_remote_id(&site),
+                };
+                return finalize_id(&raw, DEFAULT_MAX_ID_LEN);
+            }
+            assert!(
+                Instant::now() < deadline,
+                "call {n} of {workflow_id} was not scheduled within {timeout:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until a workflow with this id exists on B.
+    pub async fn wait_exists_on_b(&self, remote_id: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while bridge_runtime::testing::count_executions(&self.b, remote_id)
+            .await
+            .expect("count on B")
+            == 0
+        {
+            assert!(
+                Instant::now() < deadline,
+                "{remote_id} did not appear on B within {timeout:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// A bridge process; killed on drop.
+pub struct BridgeProcess {
+    /// The process.
+    pub child: Child,
+}
+
+impl BridgeProcess {
+    /// SIGKILL, and reap.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGSTOP: the process freezes mid-call, as if the machine hung.
+    pub fn freeze(&self) {
+        let status = Command::new("kill")
+            .args(["-STOP", &self.child.id().to_string()])
+            .status()
+            .expect("run kill -STOP");
+        assert!(status.success());
+    }
+}
+
+impl Drop for BridgeProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Test logs go to the test's captured output; `RUST_LOG` filters them.
+pub fn init_logging() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_test_writer()
+        .try_init();
+}

@@ -1,0 +1,23 @@
+//! The bridge of the integration tests, as its own process so that tests can kill it.
+//! Clusters come from `TEMPORAL_BRIDGE_CLUSTER_*`; the source cluster is `a`.
+
+use bridge_runtime::{BridgeWorker, ClusterPool};
+use temporal_bridge_tests::ProbeBridge;
+
+#[tokio::main]
+async fn main() {
+    temporal_bridge_tests::init_logging();
+    let result = async {
+        let pool = ClusterPool::from_env()?;
+        BridgeWorker::new(pool, "a")
+            .register(ProbeBridge)
+            .run_until_signal()
+            .await?;
+        Ok::<_, Box<dyn std::error::Error>>(())
+    }
+    .await;
+    if let Err(e) = result {
+        eprintln!("test-bridge: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,217 @@
+//! The foundation's guarantees, on two real local Temporal clusters with real bridge processes.
+
+use bridge_runtime::{
+    BridgeWorker,
+    testing::{WorkerThread, count_executions, scheduled_activities},
+};
+use std::{process::Command, time::Duration};
+use temporal_bridge_tests::{
+    A_QUEUE, EchoCallerWorkflow, FailCallerWorkflow, Harness, ProbeBridge, SleepCallerWorkflow,
+};
+use temporalio_client::{
+    WorkflowGetResultOptions, WorkflowHandle, WorkflowStartOptions,
+};
+use temporalio_common::{HasWorkflowDefinition, UntypedWorkflow};
+
+const BRIDGE: &str = env!("CARGO_BIN_EXE_test-bridge");
+const RESULT_TIMEOUT: Duration = Duration::from_secs(90);
+
+async fn result_of<W: HasWorkflowDefinition>(
+    handle: &WorkflowHandle<temporalio_client::Client, W>,
+) -> W::Output
+where
+    W::Output: std::fmt::Debug,
+{
+    tokio::time::timeout(RESULT_TIMEOUT, handle.get_result(WorkflowGetResultOptions::default()))
+        .await
+        .expect("workflow on A did not finish in time")
+        .expect("workflow on A failed")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn happy_path_returns_b_result_under_the_deterministic_id() {
+    let h = Harness::start().await;
+    let _bridge = WorkerThread::bridge(
+        "bridge",
+        BridgeWorker::new(h.clusters.pool(), "a").register(ProbeBridge),
+    );
+    let handle = h
+        .a
+        .start_workflow(
+            EchoCallerWorkflow::run,
+            vec!["hello".to_owned()],
+            WorkflowStartOptions::new(A_QUEUE, "happy").build(),
+        )
+        .await
+        .unwrap();
+    let run_id = handle.run_id().unwrap().to_owned();
+    let echoes = result_of(&handle).await;
+    assert_eq!(echoes.len(), 1);
+    assert_eq!(echoes[0].tag, "hello");
+
+    let expected = h.remote_id_of_call("happy", &run_id, 0, Duration::from_secs(5)).await;
+    assert_eq!(echoes[0].remote_workflow_id, expected, "B ran it under the deterministic id");
+    assert!(expected.starts_with("Probe.echo/a/default/happy/"), "{expected}");
+    assert_eq!(count_executions(&h.b, &expected).await.unwrap(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bridge_killed_while_waiting_another_takes_over_with_exactly_one_execution() {
+    let h = Harness::start().await;
+    let mut first = h.spawn_bridge_process(BRIDGE);
+    let handle = h
+        .a
+        .start_workflow(
+            SleepCallerWorkflow::run,
+            8u64,
+            WorkflowStartOptions::new(A_QUEUE, "killed-while-waiting").build(),
+        )
+        .await
+        .unwrap();
+    let run_id = handle.run_id().unwrap().to_owned();
+    let remote_id = h
+        .remote_id_of_call("killed-while-waiting", &run_id, 0, Duration::from_secs(20))
+        .await;
+    h.wait_exists_on_b(&remote_id, Duration::from_secs(20)).await;
+
+    first.kill(); // SIGKILL while the bridge waits on the running remote workflow
+    let _second = h.spawn_bridge_process(BRIDGE);
+
+    assert_eq!(result_of(&handle).await, "slept 8");
+    assert_eq!(count_executions(&h.b, &remote_id).await.unwrap(), 1);
+    let call = &scheduled_activities(&h.a, "killed-while-waiting", &run_id)
+        .await
+        .unwrap()[0];
+    assert!(
+        call.started_attempt.unwrap_or(0) >= 2,
+        "the second bridge finished the call on a retry: {call:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bridge_killed_after_remote_closed_retry_attaches_to_the_closed_execution() {
+    let h = Harness::start().await;
+    let mut first = h.spawn_bridge_process(BRIDGE);
+    let handle = h
+        .a
+        .start_workflow(
+            SleepCallerWorkflow::run,
+            3u64,
+            WorkflowStartOptions::new(A_QUEUE, "killed-after-close").build(),
+        )
+        .await
+        .unwrap();
+    let run_id = handle.run_id().unwrap().to_owned();
+    let remote_id = h
+        .remote_id_of_call("killed-after-close", &run_id, 0, Duration::from_secs(20))
+        .await;
+    h.wait_exists_on_b(&remote_id, Duration::from_secs(20)).await;
+
+    // Freeze the bridge so that it cannot report, let the remote workflow close, then kill it.
+    first.freeze();
+    let on_b = h.b.get_workflow_handle::<UntypedWorkflow>(remote_id.clone());
+    tokio::time::timeout(RESULT_TIMEOUT, on_b.get_result(Default::default()))
+        .await
+        .expect("remote workflow did not close")
+        .expect("remote workflow failed");
+    first.kill();
+    let _second = h.spawn_bridge_process(BRIDGE);
+
+    assert_eq!(result_of(&handle).await, "slept 3");
+    assert_eq!(
+        count_executions(&h.b, &remote_id).await.unwrap(),
+        1,
+        "the retry attached instead of starting a second execution"
+    );
+    let call = &scheduled_activities(&h.a, "killed-after-close", &run_id)
+        .await
+        .unwrap()[0];
+    assert!(call.started_attempt.unwrap_or(0) >= 2, "{call:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_calls_get_two_executions_and_a_new_run_does_not_get_the_old_result() {
+    let h = Harness::start().await;
+    let _bridge = WorkerThread::bridge(
+        "bridge",
+        BridgeWorker::new(h.clusters.pool(), "a").register(ProbeBridge),
+    );
+    let first_run = h
+        .a
+        .start_workflow(
+            EchoCallerWorkflow::run,
+            vec!["x".to_owned(), "x".to_owned()],
+            WorkflowStartOptions::new(A_QUEUE, "reused-id").build(),
+        )
+        .await
+        .unwrap();
+    let first = result_of(&first_run).await;
+    assert_eq!(first.len(), 2);
+    assert_ne!(
+        first[0].remote_workflow_id, first[1].remote_workflow_id,
+        "the same method called twice with the same argument is two remote executions"
+    );
+    for echo in &first {
+        assert_eq!(count_executions(&h.b, &echo.remote_workflow_id).await.unwrap(), 1);
+    }
+
+    // A new run under the same workflow id: its calls are new calls.
+    let second_run = h
+        .a
+        .start_workflow(
+            EchoCallerWorkflow::run,
+            vec!["y".to_owned()],
+            WorkflowStartOptions::new(A_QUEUE, "reused-id").build(),
+        )
+        .await
+        .unwrap();
+    assert_ne!(first_run.run_id(), second_run.run_id());
+    let second = result_of(&second_run).await;
+    assert_eq!(second[0].tag, "y", "the new run got its own result, not the old run's");
+    assert!(!first.iter().any(|e| e.remote_workflow_id == second[0].remote_workflow_id));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_remote_workflow_is_a_typed_error_and_is_not_retried() {
+    let h = Harness::start().await;
+    let _bridge = WorkerThread::bridge(
+        "bridge",
+        BridgeWorker::new(h.clusters.pool(), "a").register(ProbeBridge),
+    );
+    let handle = h
+        .a
+        .start_workflow(
+            FailCallerWorkflow::run,
+            "widgets".to_owned(),
+            WorkflowStartOptions::new(A_QUEUE, "fails").build(),
+        )
+        .await
+        .unwrap();
+    let run_id = handle.run_id().unwrap().to_owned();
+    let seen = result_of(&handle).await;
+    assert!(seen.starts_with("RemoteFailed"), "{seen}");
+    assert!(seen.contains("failure_type: \"OutOfStock\""), "{seen}");
+    assert!(seen.contains("message: \"no widgets left\""), "{seen}");
+    assert!(seen.contains("method: \"Probe.fail\""), "{seen}");
+
+    let remote_id = h.remote_id_of_call("fails", &run_id, 0, Duration::from_secs(5)).await;
+    assert!(seen.contains(&remote_id), "the error names the remote id: {seen}");
+    let call = &scheduled_activities(&h.a, "fails", &run_id).await.unwrap()[0];
+    assert_eq!(call.started_attempt, Some(1), "non-retryable: one attempt only");
+    assert_eq!(count_executions(&h.b, &remote_id).await.unwrap(), 1);
+}
+
+#[test]
+fn bridge_missing_a_cluster_refuses_to_start_and_names_it() {
+    let out = Command::new(BRIDGE)
+        .env_remove("TEMPORAL_BRIDGE_CLUSTER_B_ADDRESS")
+        .env("TEMPORAL_BRIDGE_CLUSTER_A_ADDRESS", "127.0.0.1:1")
+        .output()
+        .expect("run test-bridge");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("needs cluster `b`") && stderr.contains("`echo`"),
+        "{stderr}"
+    );
+}
