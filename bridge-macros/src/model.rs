@@ -125,7 +125,7 @@ pub(crate) fn parse(args: TokenStream, item: &mut ItemTrait) -> Result<Bridge, E
 fn parse_method(errors: &mut Errors, f: &mut TraitItemFn) -> Option<Method> {
     let (helpers, others): (Vec<Attribute>, Vec<Attribute>) = std::mem::take(&mut f.attrs)
         .into_iter()
-        .partition(|a| HELPERS.iter().any(|h| a.path().is_ident(h)));
+        .partition(is_helper);
     f.attrs = others;
     let sig = &f.sig;
     let name = &sig.ident;
@@ -251,6 +251,14 @@ fn parse_method(errors: &mut Errors, f: &mut TraitItemFn) -> Option<Method> {
     })
 }
 
+/// `#[remote_workflow]` or a path to it, such as `#[bridge_runtime::remote_workflow]`.
+fn is_helper(attr: &Attribute) -> bool {
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|seg| HELPERS.iter().any(|h| seg.ident == h))
+}
+
 fn parse_helper(
     errors: &mut Errors,
     attr: &Attribute,
@@ -270,7 +278,7 @@ fn parse_helper(
     let parsed = NestedMeta::parse_meta_list(list.tokens.clone())
         .map_err(Error::from)
         .and_then(|l| RemoteWorkflowArgs::from_list(&l))
-        .map_err(|e| e.with_span(attr));
+        .map_err(|e| e.with_span(&list.path));
     let parsed = errors.handle(parsed)?;
     let before = errors.len();
     check_non_empty(errors, &parsed.queue, "queue");

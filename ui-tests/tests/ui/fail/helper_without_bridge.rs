@@ -1,0 +1,8 @@
+use bridge_runtime::prelude::*;
+
+pub trait Fulfillment {
+    #[remote_workflow(cluster = "b", queue = "q")]
+    fn fulfill(order: String) -> String;
+}
+
+fn main() {}

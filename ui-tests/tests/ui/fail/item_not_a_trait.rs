@@ -1,0 +1,6 @@
+use bridge_runtime::prelude::*;
+
+#[bridge]
+pub struct Fulfillment;
+
+fn main() {}

@@ -1,0 +1,11 @@
+use bridge_runtime::prelude::*;
+
+#[bridge]
+pub trait Fulfillment {
+    #[remote_workflow(cluster = "b", queue = "q")]
+    async fn fulfill(order: String) -> String {
+        order
+    }
+}
+
+fn main() {}

@@ -1,0 +1,60 @@
+use bridge_runtime::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, Deserialize)]
+pub struct Order {
+    pub id: String,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct Shipment {
+    pub tracking: String,
+}
+
+#[bridge(task_queue = "bridge-a")]
+pub trait Fulfillment {
+    #[remote_workflow(cluster = "b", queue = "fulfillment", workflow = "FulfillmentWorkflow")]
+    async fn fulfill(order: Order) -> Shipment;
+
+    /// No arguments, no result, default workflow type (`Ping`).
+    #[remote_workflow(cluster = "b", queue = "fulfillment")]
+    async fn ping();
+
+    #[remote_workflow(cluster = "eu-west_2", queue = "fulfillment")]
+    async fn split(order: Order, parcels: u32, note: String) -> Vec<Shipment>;
+}
+
+fn registration_is_usable(pool: ClusterPool) -> BridgeWorker {
+    BridgeWorker::new(pool, "a").register(FulfillmentBridge)
+}
+
+async fn caller_is_usable<W>(
+    ctx: &temporalio_workflow::WorkflowContext<W>,
+) -> Result<(), BridgeError> {
+    let _shipment: Shipment = FulfillmentCaller::fulfill(ctx, Order { id: "1".into() }).await?;
+    FulfillmentCaller::ping(ctx).await?;
+    let _all: Vec<Shipment> =
+        FulfillmentCaller::split(ctx, Order { id: "2".into() }, 2, "fragile".into()).await?;
+    Ok(())
+}
+
+fn main() {
+    let _ = registration_is_usable;
+    let _ = caller_is_usable::<()>;
+    let site = bridge_runtime::ids::CallSite {
+        source_cluster: "a",
+        namespace: "default",
+        workflow_id: "order-1",
+        run_id: "r",
+        position: "1",
+    };
+    assert_eq!(
+        FulfillmentBridge::fulfill_remote_id(&site),
+        "Fulfillment.fulfill/a/default/order-1/r/1"
+    );
+    let specs = <FulfillmentBridge as BridgeRegistration>::methods(&FulfillmentBridge);
+    assert_eq!(specs[0].activity_type, "bridge.Fulfillment.fulfill");
+    assert_eq!(specs[0].bridge_queue, "bridge-a");
+    assert_eq!(specs[1].workflow_type, "Ping");
+    assert_eq!(specs[2].cluster, "eu-west_2");
+}

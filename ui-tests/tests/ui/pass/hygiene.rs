@@ -1,0 +1,49 @@
+//! The expansion must not care what the user's crate calls things.
+#![deny(warnings)]
+
+// Shadow the prelude names generated code might reach for.
+#[allow(dead_code)]
+type Result<T> = ::core::result::Result<T, ::std::string::String>;
+#[allow(dead_code)]
+struct Ok;
+#[allow(dead_code)]
+struct Vec;
+#[allow(dead_code)]
+struct String;
+#[allow(dead_code)]
+mod tokio {}
+#[allow(dead_code)]
+mod std {}
+#[allow(dead_code)]
+mod core {}
+#[allow(dead_code)]
+mod temporalio_workflow {}
+
+mod model {
+    #[derive(serde::Serialize, serde::Deserialize)]
+    pub struct Echo {
+        pub tag: ::std::string::String,
+    }
+}
+
+// A type named like a method's marker would be, and types from another module.
+use model::Echo;
+
+#[bridge_runtime::bridge]
+pub trait Probe {
+    #[bridge_runtime::remote_workflow(cluster = "b", queue = "q")]
+    async fn echo(tag: model::Echo) -> Echo;
+}
+
+#[bridge_runtime::bridge]
+pub trait Ctx {
+    /// An argument named like the caller's own context parameter.
+    #[remote_workflow(cluster = "b", queue = "q")]
+    async fn with_ctx(ctx: u32) -> u32;
+}
+
+fn main() {
+    let _ = ProbeBridge;
+    let _ = ProbeCaller;
+    let _ = CtxCaller::with_ctx::<()>;
+}
