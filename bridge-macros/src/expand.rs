@@ -47,7 +47,8 @@ pub(crate) fn orphan_helper(name: &str, _args: TokenStream, item: TokenStream) -
 /// `async fn` in a public trait warns in user crates; the trait is a contract, never
 /// implemented through `dyn`, so the lint's concern does not apply.
 fn allow_async_fn_in_trait(item: &mut ItemTrait) {
-    item.attrs.push(syn::parse_quote!(#[allow(async_fn_in_trait)]));
+    item.attrs
+        .push(syn::parse_quote!(#[allow(async_fn_in_trait)]));
 }
 
 fn generate(item: &ItemTrait, model: &Bridge) -> TokenStream {
@@ -149,7 +150,12 @@ fn args_value(m: &Method) -> TokenStream {
     }
 }
 
-fn marker_impl(trait_name: &str, bridge_queue: &str, m: &Method, marker: &syn::Ident) -> TokenStream {
+fn marker_impl(
+    trait_name: &str,
+    bridge_queue: &str,
+    m: &Method,
+    marker: &syn::Ident,
+) -> TokenStream {
     let method = m.ident.to_string();
     let activity_type = format!("bridge.{trait_name}.{method}");
     let (cluster, queue, workflow) = (&m.cluster, &m.queue, &m.workflow);
@@ -249,12 +255,24 @@ mod tests {
         );
         assert!(out.contains("pub struct FulfillmentBridge;"), "{out}");
         assert!(out.contains("pub struct FulfillmentCaller;"), "{out}");
-        assert!(out.contains("activity_type: \"bridge.Fulfillment.fulfill\""), "{out}");
-        assert!(out.contains("workflow_type: \"FulfillmentWorkflow\""), "{out}");
+        assert!(
+            out.contains("activity_type: \"bridge.Fulfillment.fulfill\""),
+            "{out}"
+        );
+        assert!(
+            out.contains("workflow_type: \"FulfillmentWorkflow\""),
+            "{out}"
+        );
         assert!(out.contains("bridge_queue: \"temporal-bridge\""), "{out}");
         assert!(out.contains("pub fn fulfill_remote_id"), "{out}");
-        assert!(out.contains("registrar.add::<__BridgeMethod_fulfill>()"), "{out}");
-        assert!(!out.contains("remote_workflow("), "helper must be stripped: {out}");
+        assert!(
+            out.contains("registrar.add::<__BridgeMethod_fulfill>()"),
+            "{out}"
+        );
+        assert!(
+            !out.contains("remote_workflow("),
+            "helper must be stripped: {out}"
+        );
         assert!(out.contains("async_fn_in_trait"), "{out}");
     }
 
@@ -297,7 +315,13 @@ mod tests {
 
     #[test]
     fn non_trait_items_are_rejected_but_kept() {
-        let out = bridge(quote!(), quote!(struct NotATrait;)).to_string();
+        let out = bridge(
+            quote!(),
+            quote!(
+                struct NotATrait;
+            ),
+        )
+        .to_string();
         assert!(out.contains("goes on a trait"), "{out}");
         assert!(out.contains("struct NotATrait"), "{out}");
     }

@@ -259,18 +259,13 @@ fn is_helper(attr: &Attribute) -> bool {
         .is_some_and(|seg| HELPERS.iter().any(|h| seg.ident == h))
 }
 
-fn parse_helper(
-    errors: &mut Errors,
-    attr: &Attribute,
-) -> Option<RemoteWorkflowArgs> {
+fn parse_helper(errors: &mut Errors, attr: &Attribute) -> Option<RemoteWorkflowArgs> {
     let list = match attr.meta.require_list() {
         Ok(list) => list,
         Err(_) => {
             errors.push(
-                Error::custom(
-                    "expected #[remote_workflow(cluster = \"...\", queue = \"...\")]",
-                )
-                .with_span(attr),
+                Error::custom("expected #[remote_workflow(cluster = \"...\", queue = \"...\")]")
+                    .with_span(attr),
             );
             return None;
         }

@@ -8,8 +8,8 @@
 use crate::{
     ids::{CallSite, default_remote_id, finalize_id},
     pool::ClusterPool,
-    spec::{CallHeader, FailureDetails, MethodSpec, RemoteWorkflowMethod, WaitProgress},
     spec::failure_types as ft,
+    spec::{CallHeader, FailureDetails, MethodSpec, RemoteWorkflowMethod, WaitProgress},
 };
 use futures::{FutureExt, future::BoxFuture};
 use std::{marker::PhantomData, sync::Arc, time::Duration};
@@ -170,7 +170,13 @@ async fn run_call(
     async move {
         let client = shared.pool.client(spec.cluster).await.map_err(|e| {
             warn!(error = %e, "destination cluster unavailable; the call will be retried");
-            fail(spec, Some(&remote_id), ft::CLUSTER_UNAVAILABLE, e.to_string(), false)
+            fail(
+                spec,
+                Some(&remote_id),
+                ft::CLUSTER_UNAVAILABLE,
+                e.to_string(),
+                false,
+            )
         })?;
         let handle = start_or_attach(&client, spec, &remote_id, payloads).await?;
         wait(handle, spec, &ctx, &remote_id, info.heartbeat_timeout).await
@@ -256,7 +262,11 @@ async fn start_or_attach(
 }
 
 /// Rejections that no retry can fix are final; everything else is transport trouble.
-fn classify_status(spec: &MethodSpec, remote_id: &str, status: &tonic_status::Status) -> ActivityError {
+fn classify_status(
+    spec: &MethodSpec,
+    remote_id: &str,
+    status: &tonic_status::Status,
+) -> ActivityError {
     use tonic_status::Code;
     let final_rejection = matches!(
         status.code(),
@@ -265,7 +275,10 @@ fn classify_status(spec: &MethodSpec, remote_id: &str, status: &tonic_status::St
     let (kind, message) = if final_rejection {
         (ft::START_REJECTED, status.message().to_owned())
     } else {
-        (ft::TRANSPORT, format!("{:?}: {}", status.code(), status.message()))
+        (
+            ft::TRANSPORT,
+            format!("{:?}: {}", status.code(), status.message()),
+        )
     };
     fail(spec, Some(remote_id), kind, message, final_rejection)
 }

@@ -3,7 +3,10 @@
 
 use crate::{
     error::BridgeError,
-    spec::{CallHeader, CallTimeouts, FailureDetails, MethodSpec, RemoteWorkflowMethod, failure_types as ft},
+    spec::{
+        CallHeader, CallTimeouts, FailureDetails, MethodSpec, RemoteWorkflowMethod,
+        failure_types as ft,
+    },
 };
 use std::time::Duration;
 use temporalio_common::{
@@ -71,7 +74,10 @@ pub async fn call_remote_workflow<M: RemoteWorkflowMethod, W>(
         .task_queue(spec.bridge_queue.to_owned())
         .heartbeat_timeout(options.timeouts.heartbeat)
         .retry_policy(bridge_retry_policy())
-        .summary(format!("{} on cluster {}", spec.workflow_type, spec.cluster))
+        .summary(format!(
+            "{} on cluster {}",
+            spec.workflow_type, spec.cluster
+        ))
         .build();
     let outcome = ctx
         .execute_activity(

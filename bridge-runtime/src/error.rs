@@ -11,7 +11,9 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum BridgeError {
     /// The remote workflow failed.
-    #[error("remote workflow `{remote_workflow_id}` of {method} failed ({failure_type}): {message}")]
+    #[error(
+        "remote workflow `{remote_workflow_id}` of {method} failed ({failure_type}): {message}"
+    )]
     RemoteFailed {
         /// `Trait.method`.
         method: String,

@@ -205,7 +205,11 @@ mod tests {
         assert_eq!(finalize_id("a\nb", 1000), "a%0Ab");
         assert_ne!(finalize_id("a\nb", 1000), finalize_id("a\tb", 1000));
         let id = default_remote_id("T", "m", &site("line\nbreak", "r", "1"));
-        assert_eq!(finalize_id(&id, 1000), id, "default ids need no further encoding");
+        assert_eq!(
+            finalize_id(&id, 1000),
+            id,
+            "default ids need no further encoding"
+        );
     }
 
     #[test]

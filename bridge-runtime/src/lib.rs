@@ -58,8 +58,8 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::{
-        BridgeRegistration, CallOptions, CallTimeouts, MethodSpec, Registrar,
-        RemoteWorkflowMethod, call_remote_workflow, error::BridgeError,
+        BridgeRegistration, CallOptions, CallTimeouts, MethodSpec, Registrar, RemoteWorkflowMethod,
+        call_remote_workflow, error::BridgeError,
     };
     pub use ::core;
     pub use ::std;

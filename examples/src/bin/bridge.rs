@@ -18,7 +18,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
         match arg.as_str() {
             "--config" => config = Some(args.next().ok_or("--config needs a path")?),
             "--source" => source = args.next().ok_or("--source needs a cluster name")?,
-            other => return Err(format!("unknown argument `{other}`; use --config PATH, --source NAME").into()),
+            other => {
+                return Err(
+                    format!("unknown argument `{other}`; use --config PATH, --source NAME").into(),
+                );
+            }
         }
     }
     let pool = match config {

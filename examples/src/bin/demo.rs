@@ -3,15 +3,15 @@
 
 use bridge_runtime::{
     BridgeWorker,
-    ids::{CallSite, finalize_id, DEFAULT_MAX_ID_LEN},
+    ids::{CallSite, DEFAULT_MAX_ID_LEN, finalize_id},
     testing::{LocalClusters, WorkerThread, count_executions, scheduled_activities},
 };
 use std::error::Error;
-use temporalio_client::{WorkflowGetResultOptions, WorkflowStartOptions};
 use temporal_bridge_examples::{
     FulfillmentBridge, ORDERS_QUEUE, Order, OrderWorkflow, fulfillment_worker_options,
     init_logging, order_worker_options,
 };
+use temporalio_client::{WorkflowGetResultOptions, WorkflowStartOptions};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
@@ -33,7 +33,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
         "bridge",
         BridgeWorker::new(pool.clone(), "a").register(FulfillmentBridge),
     );
-    println!("order service polls a/orders, fulfillment service polls b/fulfillment, bridge polls a/temporal-bridge");
+    println!(
+        "order service polls a/orders, fulfillment service polls b/fulfillment, bridge polls a/temporal-bridge"
+    );
 
     let order = Order {
         id: "order-1001".into(),

@@ -2,7 +2,7 @@
 //! `TEMPORAL_BRIDGE_CLUSTER_B_ADDRESS` / `_NAMESPACE` (or `--config bridge.toml`).
 
 use bridge_runtime::{ClusterPool, shutdown_signal};
-use temporal_bridge_examples::{init_logging, fulfillment_worker_options};
+use temporal_bridge_examples::{fulfillment_worker_options, init_logging};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -12,7 +12,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => ClusterPool::from_env()?,
     };
     let client = pool.client("b").await?;
-    let worker = bridge_runtime::testing::WorkerThread::sdk("fulfillment", client, fulfillment_worker_options());
+    let worker = bridge_runtime::testing::WorkerThread::sdk(
+        "fulfillment",
+        client,
+        fulfillment_worker_options(),
+    );
     shutdown_signal().await;
     worker.stop()?;
     Ok(())

@@ -12,7 +12,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => ClusterPool::from_env()?,
     };
     let client = pool.client("a").await?;
-    let worker = bridge_runtime::testing::WorkerThread::sdk("orders", client, order_worker_options());
+    let worker =
+        bridge_runtime::testing::WorkerThread::sdk("orders", client, order_worker_options());
     shutdown_signal().await;
     worker.stop()?;
     Ok(())
