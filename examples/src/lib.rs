@@ -209,3 +209,42 @@ pub fn init_logging() {
         .with_writer(std::io::stderr)
         .try_init();
 }
+
+/// The pool for a service binary: `--config PATH` reads a bridge.toml, otherwise the
+/// `TEMPORAL_BRIDGE_CLUSTER_*` environment variables describe the clusters.
+pub fn pool_from_args(
+    args: impl IntoIterator<Item = String>,
+) -> Result<ClusterPool, Box<dyn std::error::Error>> {
+    let mut args = args.into_iter();
+    let mut config = None;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--config" => config = Some(args.next().ok_or("--config needs a path")?),
+            other => return Err(format!("unknown argument `{other}`; use --config PATH").into()),
+        }
+    }
+    Ok(match config {
+        Some(path) => ClusterPool::from_config(path)?,
+        None => ClusterPool::from_env()?,
+    })
+}
+
+/// Runs one service's SDK worker on `cluster` until SIGTERM or SIGINT.
+pub async fn run_service(
+    cluster: &str,
+    name: &str,
+    options: temporalio_sdk::WorkerOptions,
+) -> Result<(), Box<dyn std::error::Error>> {
+    init_logging();
+    let pool = pool_from_args(std::env::args().skip(1))?;
+    let client = pool.client(cluster).await?;
+    let worker = bridge_runtime::testing::WorkerThread::sdk(name, client, options);
+    tracing::info!(
+        cluster,
+        name,
+        "service worker running; SIGTERM or SIGINT stops it"
+    );
+    bridge_runtime::shutdown_signal().await;
+    worker.stop()?;
+    Ok(())
+}

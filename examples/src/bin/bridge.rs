@@ -5,31 +5,25 @@
 //! TEMPORAL_BRIDGE_CLUSTER_A_ADDRESS=... TEMPORAL_BRIDGE_CLUSTER_B_ADDRESS=... bridge
 //! ```
 
-use bridge_runtime::{BridgeWorker, ClusterPool};
+use bridge_runtime::BridgeWorker;
 use std::error::Error;
-use temporal_bridge_examples::{FulfillmentBridge, init_logging};
+use temporal_bridge_examples::{FulfillmentBridge, init_logging, pool_from_args};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
     init_logging();
+    // `--source NAME` picks the polled cluster; the rest is the pool's `--config PATH`.
+    let mut source = "a".to_owned();
+    let mut rest = Vec::new();
     let mut args = std::env::args().skip(1);
-    let (mut config, mut source) = (None, "a".to_owned());
     while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--config" => config = Some(args.next().ok_or("--config needs a path")?),
-            "--source" => source = args.next().ok_or("--source needs a cluster name")?,
-            other => {
-                return Err(format!(
-                    "unknown argument `{other}`; use --config PATH, --source NAME"
-                )
-                .into());
-            }
+        if arg == "--source" {
+            source = args.next().ok_or("--source needs a cluster name")?;
+        } else {
+            rest.push(arg);
         }
     }
-    let pool = match config {
-        Some(path) => ClusterPool::from_config(path)?,
-        None => ClusterPool::from_env()?,
-    };
+    let pool = pool_from_args(rest)?;
     BridgeWorker::new(pool, source)
         .register(FulfillmentBridge)
         .run_until_signal()

@@ -84,7 +84,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
     println!("the fulfillment ran on cluster b as workflow id:");
     println!("  {remote_id}");
     println!("  executions on b with that id: {executions}");
-    println!("look at it (while the demo's clusters run, or against your own cluster) with:");
+    println!(
+        "the demo's clusters stop when it exits; on a cluster that keeps running, look at a call with:"
+    );
     println!(
         "  temporal workflow show --address {} --workflow-id '{remote_id}'",
         clusters.server("b").address()

@@ -1,20 +1,14 @@
-//! The order service's worker on cluster A. Address and namespace from
-//! `TEMPORAL_BRIDGE_CLUSTER_A_ADDRESS` / `_NAMESPACE` (or `--config bridge.toml`).
-
-use bridge_runtime::{ClusterPool, shutdown_signal};
-use temporal_bridge_examples::{init_logging, order_worker_options};
+//! The order service's worker on cluster `a`.
+//!
+//! `order-service [--config bridge.toml]`; without a file, `TEMPORAL_BRIDGE_CLUSTER_A_ADDRESS`
+//! (and `_NAMESPACE`) say where cluster `a` is.
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    init_logging();
-    let pool = match std::env::args().nth(2) {
-        Some(path) => ClusterPool::from_config(path)?,
-        None => ClusterPool::from_env()?,
-    };
-    let client = pool.client("a").await?;
-    let worker =
-        bridge_runtime::testing::WorkerThread::sdk("orders", client, order_worker_options());
-    shutdown_signal().await;
-    worker.stop()?;
-    Ok(())
+    temporal_bridge_examples::run_service(
+        "a",
+        "orders",
+        temporal_bridge_examples::order_worker_options(),
+    )
+    .await
 }
