@@ -29,6 +29,36 @@ where
     .expect("workflow on A failed")
 }
 
+/// Starts a `sleep(secs)` call on A under `workflow_id` and waits until its remote workflow runs
+/// on B. Returns A's handle, A's run id and the remote id.
+async fn start_sleep_call(
+    h: &Harness,
+    workflow_id: &str,
+    secs: u64,
+) -> (
+    WorkflowHandle<temporalio_client::Client, SleepCallerWorkflow>,
+    String,
+    String,
+) {
+    let handle =
+        h.a.start_workflow(
+            SleepCallerWorkflow::run,
+            secs,
+            WorkflowStartOptions::new(A_QUEUE, workflow_id).build(),
+        )
+        .await
+        .unwrap();
+    let run_id = handle.run_id().unwrap().to_owned();
+    let remote_id = h
+        .remote_id_of_call(workflow_id, &run_id, 0, Duration::from_secs(20))
+        .await;
+    h.wait_exists_on_b(&remote_id, Duration::from_secs(20))
+        .await;
+    // A handle typed by the workflow struct, whose result type the tests compare against.
+    let handle = h.a.get_workflow_handle::<SleepCallerWorkflow>(workflow_id);
+    (handle, run_id, remote_id)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn happy_path_returns_b_result_under_the_deterministic_id() {
     let h = Harness::start().await;
@@ -67,20 +97,7 @@ async fn happy_path_returns_b_result_under_the_deterministic_id() {
 async fn bridge_killed_while_waiting_another_takes_over_with_exactly_one_execution() {
     let h = Harness::start().await;
     let mut first = h.spawn_bridge_process(BRIDGE);
-    let handle =
-        h.a.start_workflow(
-            SleepCallerWorkflow::run,
-            8u64,
-            WorkflowStartOptions::new(A_QUEUE, "killed-while-waiting").build(),
-        )
-        .await
-        .unwrap();
-    let run_id = handle.run_id().unwrap().to_owned();
-    let remote_id = h
-        .remote_id_of_call("killed-while-waiting", &run_id, 0, Duration::from_secs(20))
-        .await;
-    h.wait_exists_on_b(&remote_id, Duration::from_secs(20))
-        .await;
+    let (handle, run_id, remote_id) = start_sleep_call(&h, "killed-while-waiting", 8).await;
 
     first.kill(); // SIGKILL while the bridge waits on the running remote workflow
     let _second = h.spawn_bridge_process(BRIDGE);
@@ -100,20 +117,7 @@ async fn bridge_killed_while_waiting_another_takes_over_with_exactly_one_executi
 async fn bridge_killed_after_remote_closed_retry_attaches_to_the_closed_execution() {
     let h = Harness::start().await;
     let mut first = h.spawn_bridge_process(BRIDGE);
-    let handle =
-        h.a.start_workflow(
-            SleepCallerWorkflow::run,
-            3u64,
-            WorkflowStartOptions::new(A_QUEUE, "killed-after-close").build(),
-        )
-        .await
-        .unwrap();
-    let run_id = handle.run_id().unwrap().to_owned();
-    let remote_id = h
-        .remote_id_of_call("killed-after-close", &run_id, 0, Duration::from_secs(20))
-        .await;
-    h.wait_exists_on_b(&remote_id, Duration::from_secs(20))
-        .await;
+    let (handle, run_id, remote_id) = start_sleep_call(&h, "killed-after-close", 6).await;
 
     // Freeze the bridge so that it cannot report, let the remote workflow close, then kill it.
     first.freeze();
@@ -126,7 +130,7 @@ async fn bridge_killed_after_remote_closed_retry_attaches_to_the_closed_executio
     first.kill();
     let _second = h.spawn_bridge_process(BRIDGE);
 
-    assert_eq!(result_of(&handle).await, "slept 3");
+    assert_eq!(result_of(&handle).await, "slept 6");
     assert_eq!(
         count_executions(&h.b, &remote_id).await.unwrap(),
         1,
