@@ -143,6 +143,35 @@ async fn bridge_killed_after_remote_closed_retry_attaches_to_the_closed_executio
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_the_in_flight_call_before_the_bridge_exits() {
+    let h = Harness::start().await;
+    let mut only = h.spawn_bridge_process(BRIDGE);
+    let (handle, run_id, remote_id) = start_sleep_call(&h, "drained", 4).await;
+
+    // No other bridge exists: the call can only finish if this one drains it.
+    only.terminate();
+    let status = tokio::task::spawn_blocking(move || {
+        let status = only.wait_exit(Duration::from_secs(30));
+        (status, only)
+    })
+    .await
+    .unwrap()
+    .0;
+    assert!(status.success(), "bridge exited with {status}");
+
+    assert_eq!(result_of(&handle).await, "slept 4");
+    let call = &scheduled_activities(&h.a, "drained", &run_id)
+        .await
+        .unwrap()[0];
+    assert_eq!(
+        call.started_attempt,
+        Some(1),
+        "finished by the draining bridge"
+    );
+    assert_eq!(count_executions(&h.b, &remote_id).await.unwrap(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_calls_get_two_executions_and_a_new_run_does_not_get_the_old_result() {
     let h = Harness::start().await;
     let _bridge = WorkerThread::bridge(
