@@ -114,8 +114,19 @@ pub struct LocalClusters {
 impl LocalClusters {
     /// Starts one dev server per name, in parallel, and waits until each answers.
     pub async fn start(names: &[&str]) -> Result<Self, TestKitError> {
+        Self::start_with_args(names, &[]).await
+    }
+
+    /// Like [`LocalClusters::start`], passing `extra_args` to every `temporal server start-dev`,
+    /// e.g. `["--dynamic-config-value", "history.longPollExpirationInterval=\"2s\""]`.
+    pub async fn start_with_args(
+        names: &[&str],
+        extra_args: &[&str],
+    ) -> Result<Self, TestKitError> {
         let cli = temporal_cli().await?;
-        let starts = names.iter().map(|name| start_server(&cli, name));
+        let starts = names
+            .iter()
+            .map(|name| start_server(&cli, name, extra_args));
         let mut servers = Vec::new();
         let mut first_error = None;
         for result in futures::future::join_all(starts).await {
@@ -192,7 +203,11 @@ fn free_port() -> std::io::Result<u16> {
     Ok(TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port())
 }
 
-async fn start_server(cli: &Path, name: &str) -> Result<DevServer, TestKitError> {
+async fn start_server(
+    cli: &Path,
+    name: &str,
+    extra_args: &[&str],
+) -> Result<DevServer, TestKitError> {
     let dir = kit_dir().join("servers");
     let _ = fs::create_dir_all(&dir);
     let mut last = String::new();
@@ -220,6 +235,7 @@ async fn start_server(cli: &Path, name: &str) -> Result<DevServer, TestKitError>
             .args(["--log-level", "error"])
             .arg("--db-filename")
             .arg(&db)
+            .args(extra_args)
             .stdin(Stdio::null())
             .stdout(log_file)
             .stderr(log_err)

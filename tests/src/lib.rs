@@ -171,8 +171,13 @@ pub struct Harness {
 impl Harness {
     /// Starts clusters `a` and `b` and their workers.
     pub async fn start() -> Harness {
+        Self::start_with_args(&[]).await
+    }
+
+    /// Like [`Harness::start`], with extra `temporal server start-dev` arguments.
+    pub async fn start_with_args(extra_args: &[&str]) -> Harness {
         init_logging();
-        let clusters = LocalClusters::start(&["a", "b"])
+        let clusters = LocalClusters::start_with_args(&["a", "b"], extra_args)
             .await
             .expect("start clusters");
         let pool = clusters.pool();

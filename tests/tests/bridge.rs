@@ -8,8 +8,15 @@ use std::{process::Command, time::Duration};
 use temporal_bridge_tests::{
     A_QUEUE, EchoCallerWorkflow, FailCallerWorkflow, Harness, ProbeBridge, SleepCallerWorkflow,
 };
+use temporalio_client::tonic::IntoRequest;
 use temporalio_client::{WorkflowGetResultOptions, WorkflowHandle, WorkflowStartOptions};
-use temporalio_common::{HasWorkflowDefinition, UntypedWorkflow};
+use temporalio_common::{
+    HasWorkflowDefinition, UntypedWorkflow,
+    protos::temporal::api::{
+        common::v1::WorkflowExecution, enums::v1::HistoryEventFilterType,
+        workflowservice::v1::GetWorkflowExecutionHistoryRequest,
+    },
+};
 
 const BRIDGE: &str = env!("CARGO_BIN_EXE_test-bridge");
 const RESULT_TIMEOUT: Duration = Duration::from_secs(90);
@@ -168,6 +175,58 @@ async fn sigterm_drains_the_in_flight_call_before_the_bridge_exits() {
         Some(1),
         "finished by the draining bridge"
     );
+    assert_eq!(count_executions(&h.b, &remote_id).await.unwrap(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wait_longer_than_several_long_polls_stays_in_one_attempt() {
+    // Cluster B answers a history long-poll after 2 s at most, so a 7 s remote workflow spans
+    // several long-poll rounds; each empty answer must lead to another poll, not a failed attempt.
+    let h = Harness::start_with_args(&[
+        "--dynamic-config-value",
+        "history.longPollExpirationInterval=\"2s\"",
+    ])
+    .await;
+    let _bridge = WorkerThread::bridge(
+        "bridge",
+        BridgeWorker::new(h.clusters.pool(), "a").register(ProbeBridge),
+    );
+    let (handle, run_id, remote_id) = start_sleep_call(&h, "long-wait", 7).await;
+
+    // Precondition, so that this test can fail: a close-event long-poll on the running remote
+    // workflow really does come back empty long before it closes.
+    let started = std::time::Instant::now();
+    let mut raw = h.b.clone();
+    let response = temporalio_client::grpc::WorkflowService::get_workflow_execution_history(
+        &mut raw,
+        GetWorkflowExecutionHistoryRequest {
+            namespace: "default".into(),
+            execution: Some(WorkflowExecution {
+                workflow_id: remote_id.clone(),
+                run_id: String::new(),
+            }),
+            wait_new_event: true,
+            history_event_filter_type: HistoryEventFilterType::CloseEvent as i32,
+            ..Default::default()
+        }
+        .into_request(),
+    )
+    .await
+    .expect("long-poll on B")
+    .into_inner();
+    let events = response.history.map(|h| h.events.len()).unwrap_or(0);
+    assert_eq!(events, 0, "the remote workflow should still be running");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "long-poll took {:?}",
+        started.elapsed()
+    );
+
+    assert_eq!(result_of(&handle).await, "slept 7");
+    let call = &scheduled_activities(&h.a, "long-wait", &run_id)
+        .await
+        .unwrap()[0];
+    assert_eq!(call.started_attempt, Some(1), "{call:?}");
     assert_eq!(count_executions(&h.b, &remote_id).await.unwrap(), 1);
 }
 
