@@ -15,7 +15,7 @@ use std::{
 use temporalio_client::Client;
 use temporalio_common::error::ApplicationFailure;
 use temporalio_macros::{workflow, workflow_methods};
-use temporalio_sdk::{WorkflowContext, WorkflowResult};
+use temporalio_sdk::{ContinueAsNewOptions, WorkflowContext, WorkflowResult};
 
 /// Task queue of the caller workflows on A.
 pub const A_QUEUE: &str = "probe-a";
@@ -41,6 +41,10 @@ pub trait Probe {
     /// Sleeps `secs` on a durable timer, then returns `slept {secs}`.
     #[remote_workflow(cluster = "b", queue = "probe-b", workflow = "SleepWorkflow")]
     async fn sleep(secs: u64) -> String;
+
+    /// Continues-as-new `n` times, then returns `reached zero in run {run id}`.
+    #[remote_workflow(cluster = "b", queue = "probe-b", workflow = "CountdownWorkflow")]
+    async fn countdown(n: u32) -> String;
 
     /// Fails with a non-retryable `OutOfStock` application failure.
     #[remote_workflow(cluster = "b", queue = "probe-b", workflow = "FailWorkflow")]
@@ -78,6 +82,24 @@ impl SleepWorkflow {
     pub async fn run(ctx: &mut WorkflowContext<Self>, secs: u64) -> WorkflowResult<String> {
         ctx.timer(Duration::from_secs(secs)).await;
         Ok(format!("slept {secs}"))
+    }
+}
+
+/// Continues as new until its counter reaches zero.
+#[workflow]
+#[derive(Default)]
+pub struct CountdownWorkflow;
+
+#[workflow_methods]
+impl CountdownWorkflow {
+    /// Countdown.
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, n: u32) -> WorkflowResult<String> {
+        if n > 0 {
+            ctx.timer(Duration::from_millis(200)).await;
+            ctx.continue_as_new(n - 1, ContinueAsNewOptions::default())?;
+        }
+        Ok(format!("reached zero in run {}", ctx.run_id()))
     }
 }
 
@@ -136,6 +158,20 @@ impl SleepCallerWorkflow {
     }
 }
 
+/// Calls `countdown` once.
+#[workflow]
+#[derive(Default)]
+pub struct CountdownCallerWorkflow;
+
+#[workflow_methods]
+impl CountdownCallerWorkflow {
+    /// Run.
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, n: u32) -> WorkflowResult<String> {
+        Ok(ProbeCaller::countdown(ctx, n).await?)
+    }
+}
+
 /// Calls `fail` and returns the typed error it got, as the Debug text of a
 /// [`BridgeError`] so that the test can inspect every field.
 #[workflow]
@@ -190,6 +226,8 @@ impl Harness {
             .unwrap()
             .register_workflow::<FailCallerWorkflow>()
             .unwrap()
+            .register_workflow::<CountdownCallerWorkflow>()
+            .unwrap()
             .build();
         let b_worker = temporalio_sdk::WorkerOptions::new(B_QUEUE)
             .register_workflow::<EchoWorkflow>()
@@ -197,6 +235,8 @@ impl Harness {
             .register_workflow::<SleepWorkflow>()
             .unwrap()
             .register_workflow::<FailWorkflow>()
+            .unwrap()
+            .register_workflow::<CountdownWorkflow>()
             .unwrap()
             .build();
         let workers = vec![
@@ -251,6 +291,7 @@ impl Harness {
                 let raw = match method {
                     "echo" => ProbeBridge::echo_remote_id(&site),
                     "sleep" => ProbeBridge::sleep_remote_id(&site),
+                    "countdown" => ProbeBridge::countdown_remote_id(&site),
                     _ => ProbeBridge::fail_remote_id(&site),
                 };
                 return finalize_id(&raw, DEFAULT_MAX_ID_LEN);

@@ -6,7 +6,8 @@ use bridge_runtime::{
 };
 use std::{process::Command, time::Duration};
 use temporal_bridge_tests::{
-    A_QUEUE, EchoCallerWorkflow, FailCallerWorkflow, Harness, ProbeBridge, SleepCallerWorkflow,
+    A_QUEUE, CountdownCallerWorkflow, EchoCallerWorkflow, FailCallerWorkflow, Harness, ProbeBridge,
+    SleepCallerWorkflow,
 };
 use temporalio_client::tonic::IntoRequest;
 use temporalio_client::{WorkflowGetResultOptions, WorkflowHandle, WorkflowStartOptions};
@@ -228,6 +229,55 @@ async fn a_wait_longer_than_several_long_polls_stays_in_one_attempt() {
         .unwrap()[0];
     assert_eq!(call.started_attempt, Some(1), "{call:?}");
     assert_eq!(count_executions(&h.b, &remote_id).await.unwrap(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn continue_as_new_is_followed_to_the_final_run() {
+    let h = Harness::start().await;
+    let _bridge = WorkerThread::bridge(
+        "bridge",
+        BridgeWorker::new(h.clusters.pool(), "a").register(ProbeBridge),
+    );
+    let handle =
+        h.a.start_workflow(
+            CountdownCallerWorkflow::run,
+            3u32,
+            WorkflowStartOptions::new(A_QUEUE, "countdown").build(),
+        )
+        .await
+        .unwrap();
+    let run_id = handle.run_id().unwrap().to_owned();
+    let result = result_of(&handle).await;
+
+    let remote_id = h
+        .remote_id_of_call("countdown", &run_id, 0, Duration::from_secs(5))
+        .await;
+    let latest =
+        h.b.get_workflow_handle::<UntypedWorkflow>(remote_id.clone())
+            .describe(Default::default())
+            .await
+            .unwrap();
+    let final_run = latest
+        .raw_description
+        .workflow_execution_info
+        .unwrap()
+        .execution
+        .unwrap()
+        .run_id;
+    assert_eq!(
+        result,
+        format!("reached zero in run {final_run}"),
+        "the final run's result"
+    );
+    assert_eq!(
+        count_executions(&h.b, &remote_id).await.unwrap(),
+        4,
+        "one chain: the started run and its three continuations"
+    );
+    let call = &scheduled_activities(&h.a, "countdown", &run_id)
+        .await
+        .unwrap()[0];
+    assert_eq!(call.started_attempt, Some(1));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
