@@ -81,6 +81,11 @@ impl DevServer {
         &self.address
     }
 
+    /// The server's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Its server log.
     pub fn log(&self) -> &Path {
         &self.log

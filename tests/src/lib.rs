@@ -14,8 +14,11 @@ use std::{
 };
 use temporalio_client::Client;
 use temporalio_common::error::ApplicationFailure;
-use temporalio_macros::{workflow, workflow_methods};
-use temporalio_sdk::{ContinueAsNewOptions, WorkflowContext, WorkflowResult};
+use temporalio_macros::{activities, workflow, workflow_methods};
+use temporalio_sdk::{
+    ActivityOptions, ContinueAsNewOptions, WorkflowContext, WorkflowResult,
+    activities::{ActivityContext, ActivityError},
+};
 
 /// Task queue of the caller workflows on A.
 pub const A_QUEUE: &str = "probe-a";
@@ -45,6 +48,10 @@ pub trait Probe {
     /// Continues-as-new `n` times, then returns `reached zero in run {run id}`.
     #[remote_workflow(cluster = "b", queue = "probe-b", workflow = "CountdownWorkflow")]
     async fn countdown(n: u32) -> String;
+
+    /// Returns its argument at once: the bench's no-op remote workflow.
+    #[remote_workflow(cluster = "b", queue = "probe-b", workflow = "NoopWorkflow")]
+    async fn noop(n: u32) -> u32;
 
     /// Fails with a non-retryable `OutOfStock` application failure.
     #[remote_workflow(cluster = "b", queue = "probe-b", workflow = "FailWorkflow")]
@@ -103,6 +110,20 @@ impl CountdownWorkflow {
     }
 }
 
+/// Returns its input.
+#[workflow]
+#[derive(Default)]
+pub struct NoopWorkflow;
+
+#[workflow_methods]
+impl NoopWorkflow {
+    /// No-op.
+    #[run]
+    pub async fn run(_ctx: &mut WorkflowContext<Self>, n: u32) -> WorkflowResult<u32> {
+        Ok(n)
+    }
+}
+
 /// Always fails.
 #[workflow]
 #[derive(Default)]
@@ -155,6 +176,147 @@ impl SleepCallerWorkflow {
     #[run]
     pub async fn run(ctx: &mut WorkflowContext<Self>, secs: u64) -> WorkflowResult<String> {
         Ok(ProbeCaller::sleep(ctx, secs).await?)
+    }
+}
+
+/// Calls the remote no-op through the bridge.
+#[workflow]
+#[derive(Default)]
+pub struct BridgedNoopCallerWorkflow;
+
+#[workflow_methods]
+impl BridgedNoopCallerWorkflow {
+    /// Run.
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, n: u32) -> WorkflowResult<u32> {
+        Ok(ProbeCaller::noop(ctx, n).await?)
+    }
+}
+
+/// Task queue of the no-op activity on A, the baseline of the bench.
+pub const A_ACTIVITY_QUEUE: &str = "probe-a-activity";
+
+/// The baseline: the same call shape, but a no-op activity on another task queue of A.
+#[workflow]
+#[derive(Default)]
+pub struct LocalNoopCallerWorkflow;
+
+#[workflow_methods]
+impl LocalNoopCallerWorkflow {
+    /// Run.
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, n: u32) -> WorkflowResult<u32> {
+        Ok(ctx
+            .execute_activity(
+                NoopActivities::noop,
+                n,
+                ActivityOptions::with_start_to_close_timeout(Duration::from_secs(60))
+                    .task_queue(A_ACTIVITY_QUEUE.to_owned())
+                    .build(),
+            )
+            .await?)
+    }
+}
+
+/// The baseline's activity.
+pub struct NoopActivities;
+
+#[activities]
+impl NoopActivities {
+    /// Returns its input.
+    #[activity]
+    pub async fn noop(_ctx: ActivityContext, n: u32) -> Result<u32, ActivityError> {
+        Ok(n)
+    }
+}
+
+/// Task queue of the naive polling bridge on A (bench reference only).
+pub const NAIVE_QUEUE: &str = "probe-a-naive";
+
+/// A call through the naive bridge.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct NaiveCall {
+    /// The no-op's argument.
+    pub n: u32,
+    /// How often the naive bridge polls DescribeWorkflowExecution.
+    pub poll_ms: u64,
+}
+
+/// The design the long-poll replaces: start the remote workflow, then sleep-poll
+/// DescribeWorkflowExecution until it has closed. Exists only as the bench's reference.
+pub struct NaiveBridge {
+    /// Client of cluster B.
+    pub b: Client,
+}
+
+#[activities]
+impl NaiveBridge {
+    /// Start, poll, fetch.
+    #[activity]
+    pub async fn call(
+        self: std::sync::Arc<Self>,
+        ctx: ActivityContext,
+        call: NaiveCall,
+    ) -> Result<u32, ActivityError> {
+        use temporalio_client::WorkflowStartOptions;
+        use temporalio_common::protos::temporal::api::enums::v1::WorkflowExecutionStatus;
+        let info = ctx.info();
+        let id = format!(
+            "naive/{}/{}/{}",
+            info.workflow_id.as_deref().unwrap_or_default(),
+            info.workflow_run_id.as_deref().unwrap_or_default(),
+            info.activity_id
+        );
+        let handle = self
+            .b
+            .start_workflow(
+                NoopWorkflow::run,
+                call.n,
+                WorkflowStartOptions::new(B_QUEUE, id).build(),
+            )
+            .await
+            .map_err(ActivityError::from)?;
+        loop {
+            tokio::time::sleep(Duration::from_millis(call.poll_ms)).await;
+            let d = handle
+                .describe(Default::default())
+                .await
+                .map_err(ActivityError::from)?;
+            let status = d
+                .raw_description
+                .workflow_execution_info
+                .map(|i| i.status)
+                .unwrap_or_default();
+            if status != WorkflowExecutionStatus::Running as i32 {
+                break;
+            }
+        }
+        handle
+            .get_result(Default::default())
+            .await
+            .map_err(ActivityError::from)
+    }
+}
+
+/// Calls the naive bridge.
+#[workflow]
+#[derive(Default)]
+pub struct NaiveCallerWorkflow;
+
+#[workflow_methods]
+impl NaiveCallerWorkflow {
+    /// Run.
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, call: NaiveCall) -> WorkflowResult<u32> {
+        Ok(ctx
+            .execute_activity(
+                NaiveBridge::call,
+                call,
+                ActivityOptions::with_start_to_close_timeout(Duration::from_secs(120))
+                    .task_queue(NAIVE_QUEUE.to_owned())
+                    .build(),
+            )
+            .await?)
     }
 }
 
@@ -228,6 +390,12 @@ impl Harness {
             .unwrap()
             .register_workflow::<CountdownCallerWorkflow>()
             .unwrap()
+            .register_workflow::<BridgedNoopCallerWorkflow>()
+            .unwrap()
+            .register_workflow::<LocalNoopCallerWorkflow>()
+            .unwrap()
+            .register_workflow::<NaiveCallerWorkflow>()
+            .unwrap()
             .build();
         let b_worker = temporalio_sdk::WorkerOptions::new(B_QUEUE)
             .register_workflow::<EchoWorkflow>()
@@ -238,10 +406,20 @@ impl Harness {
             .unwrap()
             .register_workflow::<CountdownWorkflow>()
             .unwrap()
+            .register_workflow::<NoopWorkflow>()
+            .unwrap()
+            .build();
+        let a_activities = temporalio_sdk::WorkerOptions::new(A_ACTIVITY_QUEUE)
+            .register_activities(NoopActivities)
+            .build();
+        let naive = temporalio_sdk::WorkerOptions::new(NAIVE_QUEUE)
+            .register_activities(NaiveBridge { b: b.clone() })
             .build();
         let workers = vec![
             WorkerThread::sdk("probe-a", a.clone(), a_worker),
             WorkerThread::sdk("probe-b", b.clone(), b_worker),
+            WorkerThread::sdk("probe-a-activity", a.clone(), a_activities),
+            WorkerThread::sdk("probe-a-naive", a.clone(), naive),
         ];
         Harness {
             clusters,
@@ -292,6 +470,7 @@ impl Harness {
                     "echo" => ProbeBridge::echo_remote_id(&site),
                     "sleep" => ProbeBridge::sleep_remote_id(&site),
                     "countdown" => ProbeBridge::countdown_remote_id(&site),
+                    "noop" => ProbeBridge::noop_remote_id(&site),
                     _ => ProbeBridge::fail_remote_id(&site),
                 };
                 return finalize_id(&raw, DEFAULT_MAX_ID_LEN);

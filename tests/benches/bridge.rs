@@ -1,0 +1,468 @@
+//! `cargo bench --bench bridge`: what the bridge costs, measured side by side in one run.
+//!
+//! Starts two local clusters with the test kit and a bridge process (the `test-bridge` binary),
+//! then measures, each case interleaved with its baseline after a warm-up:
+//! 1. overhead: a workflow on A making a bridged call to a no-op workflow on B, against the same
+//!    workflow calling a no-op activity on another task queue of A; and the bridge's own added
+//!    time from event timestamps;
+//! 2. the same bridged call with the wait done by sleep-polling DescribeWorkflowExecution every
+//!    1 s and 5 s (a naive bridge that exists only here);
+//! 3. throughput of 200 concurrent calls, and the bridge process's share of all CPU used;
+//! 4. capacity: 1,000 concurrent calls to remote workflows that wait 20 s on a timer;
+//! 5. macro cost: `cargo check` of a crate with a 50-method `#[bridge]` trait.
+//!
+//! Prints a table with PASS/FAIL against the targets and writes `target/bench/bridge.json`.
+//! `BENCH_SAMPLES` (default 40) and `BENCH_CAPACITY` (default 1000) shrink a run for a smoke test.
+
+use bridge_runtime::testing::LocalClusters;
+use futures::future::join_all;
+use serde_json::{Value, json};
+use std::{
+    fmt::Write as _,
+    path::{Path, PathBuf},
+    process::Command,
+    time::{Duration, Instant},
+};
+use temporal_bridge_tests::{
+    A_QUEUE, BridgedNoopCallerWorkflow, Harness, LocalNoopCallerWorkflow, NaiveCall,
+    NaiveCallerWorkflow, SleepCallerWorkflow,
+};
+use temporalio_client::{Client, WorkflowHandle, WorkflowStartOptions};
+use temporalio_common::{
+    HasWorkflowDefinition, UntypedWorkflow,
+    protos::temporal::api::history::v1::{HistoryEvent, history_event::Attributes},
+};
+
+const BRIDGE: &str = env!("CARGO_BIN_EXE_test-bridge");
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    runtime.block_on(run());
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+async fn run() {
+    let samples = env_usize("BENCH_SAMPLES", 40);
+    let capacity = env_usize("BENCH_CAPACITY", 1000);
+    let started = Instant::now();
+    let h = Harness::start().await;
+    let bridge = h.spawn_bridge_process(BRIDGE);
+    let bridge_pid = bridge.child.id();
+    let mut report = Report::default();
+    report.machine();
+
+    eprintln!("warm-up ...");
+    for i in 0..5 {
+        call(&h.a, BridgedNoopCallerWorkflow::run, i, "warm-b", i).await;
+        call(&h.a, LocalNoopCallerWorkflow::run, i, "warm-l", i).await;
+    }
+
+    // 1. Overhead.
+    eprintln!("case 1: overhead, {samples} samples each, interleaved ...");
+    let (mut bridged, mut local, mut added) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..samples as u32 {
+        let (t, id, run) = call(&h.a, BridgedNoopCallerWorkflow::run, i, "ovh-b", i).await;
+        bridged.push(t);
+        added.push(added_ms(&h, &id, &run).await);
+        let (t, _, _) = call(&h.a, LocalNoopCallerWorkflow::run, i, "ovh-l", i).await;
+        local.push(t);
+    }
+    let (b, l, a) = (Stats::of(&bridged), Stats::of(&local), Stats::of(&added));
+    report.latency("bridged call (long-poll)", &b);
+    report.latency("baseline: activity on A", &l);
+    report.latency("bridge's own added time", &a);
+    report.value("overhead_ratio_p50", b.p50 / l.p50, Some((1.10, true)));
+    report.value("added_ms_p50", a.p50, Some((10.0, true)));
+
+    // 2. Polling references.
+    for (field, poll_ms, n) in [
+        ("poll1s_ratio_p50", 1000u64, samples.min(10)),
+        ("poll5s_ratio_p50", 5000u64, samples.min(4)),
+    ] {
+        eprintln!("case 2: naive bridge polling every {poll_ms} ms, {n} samples ...");
+        let (mut naive, mut base) = (Vec::new(), Vec::new());
+        for i in 0..n as u32 {
+            let input = NaiveCall { n: i, poll_ms };
+            let (t, _, _) = call(
+                &h.a,
+                NaiveCallerWorkflow::run,
+                input,
+                &format!("naive{poll_ms}"),
+                i,
+            )
+            .await;
+            naive.push(t);
+            let (t, _, _) = call(
+                &h.a,
+                LocalNoopCallerWorkflow::run,
+                i,
+                &format!("naive{poll_ms}-l"),
+                i,
+            )
+            .await;
+            base.push(t);
+        }
+        let (nv, bs) = (Stats::of(&naive), Stats::of(&base));
+        report.latency(&format!("naive bridge, {poll_ms} ms describe-poll"), &nv);
+        report.value(field, nv.p50 / bs.p50, None);
+    }
+
+    // 3. Throughput and CPU share.
+    eprintln!("case 3: 200 concurrent calls, bridged then local ...");
+    let mut pids = vec![std::process::id(), bridge_pid];
+    pids.extend(server_pids(&h.clusters));
+    let cpu_before = cpu_ticks(&pids);
+    let bridged_wall = burst(&h.a, || BridgedNoopCallerWorkflow::run, 200, "tp-b").await;
+    let cpu_after = cpu_ticks(&pids);
+    let local_wall = burst(&h.a, || LocalNoopCallerWorkflow::run, 200, "tp-l").await;
+    let total: u64 = cpu_after.iter().zip(&cpu_before).map(|(a, b)| a - b).sum();
+    let bridge_cpu = cpu_after[1] - cpu_before[1];
+    report.value("throughput_bridged_per_s", 200.0 / bridged_wall, None);
+    report.value("throughput_local_per_s", 200.0 / local_wall, None);
+    report.value(
+        "throughput_ratio",
+        local_wall / bridged_wall,
+        Some((0.8, false)),
+    );
+    report.value(
+        "bridge_cpu_share",
+        bridge_cpu as f64 / total.max(1) as f64,
+        Some((0.10, true)),
+    );
+
+    // 4. Capacity.
+    eprintln!("case 4: {capacity} concurrent calls to 20 s remote workflows ...");
+    let t = Instant::now();
+    let handles = join_all((0..capacity).map(|i| {
+        let a = h.a.clone();
+        async move {
+            a.start_workflow(
+                SleepCallerWorkflow::run,
+                20u64,
+                WorkflowStartOptions::new(A_QUEUE, format!("cap-{i}")).build(),
+            )
+            .await
+            .expect("start")
+        }
+    }))
+    .await;
+    let results = join_all(handles.iter().map(|h| h.get_result(Default::default()))).await;
+    let wall = t.elapsed().as_secs_f64();
+    let ok = results
+        .iter()
+        .filter(|r| matches!(r, Ok(s) if s == "slept 20"))
+        .count();
+    assert_eq!(ok, capacity, "every capacity call completes correctly");
+    report.value(
+        &format!("inflight_{capacity}_wall_s"),
+        wall,
+        Some((30.0, true)),
+    );
+    report.value(
+        &format!("inflight_{capacity}_rss_mb"),
+        peak_rss_mb(bridge_pid),
+        Some((64.0, true)),
+    );
+    drop(bridge);
+    drop(h);
+
+    // 5. Macro cost.
+    eprintln!("case 5: cargo check of a 50-method #[bridge] trait ...");
+    let (with, without) = macro_cost(50);
+    report.value("expand_check_s_50", with, None);
+    report.value("expand_check_plain_s_50", without, None);
+    report.value("expand_check_ratio_50", with / without, Some((1.5, true)));
+
+    report.value("bench_wall_s", started.elapsed().as_secs_f64(), None);
+    report.finish();
+}
+
+/// Starts a workflow on A, waits for it; returns (ms, workflow id, run id).
+async fn call<W>(a: &Client, wf: W, input: W::Input, prefix: &str, i: u32) -> (f64, String, String)
+where
+    W: HasWorkflowDefinition,
+    W::Input: Send,
+{
+    let id = format!("{prefix}-{i}");
+    let t = Instant::now();
+    let handle = a
+        .start_workflow(
+            wf,
+            input,
+            WorkflowStartOptions::new(A_QUEUE, id.clone()).build(),
+        )
+        .await
+        .expect("start");
+    handle
+        .get_result(Default::default())
+        .await
+        .expect("workflow result");
+    let run = handle.run_id().unwrap_or_default().to_owned();
+    (t.elapsed().as_secs_f64() * 1000.0, id, run)
+}
+
+/// Starts `n` workflows at once and waits for all; returns the wall time in seconds.
+async fn burst<W>(a: &Client, wf: fn() -> W, n: u32, prefix: &str) -> f64
+where
+    W: HasWorkflowDefinition,
+    W::Input: Send + From<u32>,
+{
+    let t = Instant::now();
+    join_all((0..n).map(|i| {
+        let (a, id) = (a.clone(), format!("{prefix}-{i}"));
+        async move {
+            let handle = a
+                .start_workflow(
+                    wf(),
+                    i.into(),
+                    WorkflowStartOptions::new(A_QUEUE, id).build(),
+                )
+                .await
+                .expect("start");
+            handle.get_result(Default::default()).await.expect("result");
+        }
+    }))
+    .await;
+    t.elapsed().as_secs_f64()
+}
+
+async fn history(client: &Client, workflow_id: &str, run_id: &str) -> Vec<HistoryEvent> {
+    WorkflowHandle::<_, UntypedWorkflow>::new(
+        client.clone(),
+        temporalio_client::WorkflowExecutionInfo::builder()
+            .namespace(temporalio_client::NamespacedClient::namespace(client))
+            .workflow_id(workflow_id)
+            .run_id(run_id)
+            .build(),
+    )
+    .fetch_history(Default::default())
+    .into_events()
+    .await
+    .expect("history")
+}
+
+fn ms(ev: &HistoryEvent) -> f64 {
+    ev.event_time
+        .as_ref()
+        .map(|t| t.seconds as f64 * 1000.0 + t.nanos as f64 / 1e6)
+        .unwrap_or_default()
+}
+
+/// The bridge activity's started-to-completed time on A, minus the remote workflow's
+/// started-to-closed time on B: what the bridge itself added.
+async fn added_ms(h: &Harness, workflow_id: &str, run_id: &str) -> f64 {
+    let events = history(&h.a, workflow_id, run_id).await;
+    let find = |pred: fn(&Attributes) -> bool| {
+        events
+            .iter()
+            .find(|e| e.attributes.as_ref().is_some_and(pred))
+            .map(ms)
+            .expect("event in A's history")
+    };
+    let started = find(|a| matches!(a, Attributes::ActivityTaskStartedEventAttributes(_)));
+    let completed = find(|a| matches!(a, Attributes::ActivityTaskCompletedEventAttributes(_)));
+    let remote_id = h
+        .remote_id_of_call(workflow_id, run_id, 0, Duration::from_secs(5))
+        .await;
+    let remote = history(&h.b, &remote_id, "").await;
+    let (first, last) = (
+        remote.first().map(ms).unwrap_or_default(),
+        remote.last().map(ms).unwrap_or_default(),
+    );
+    (completed - started) - (last - first)
+}
+
+fn server_pids(clusters: &LocalClusters) -> Vec<u32> {
+    ["a", "b"]
+        .iter()
+        .filter_map(|n| clusters.server(n).pid())
+        .collect()
+}
+
+/// utime + stime of each process, in clock ticks.
+fn cpu_ticks(pids: &[u32]) -> Vec<u64> {
+    pids.iter()
+        .map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            // Fields after the command name, which is in parentheses and may hold spaces.
+            let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let get = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+            get(11) + get(12) // utime, stime (fields 14 and 15 of the full line)
+        })
+        .collect()
+}
+
+/// Peak resident set (VmHWM) of a process, in MiB.
+fn peak_rss_mb(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+/// `cargo check` time after touching a crate with an `n`-method `#[bridge]` trait, and of the
+/// same crate with the attributes removed. Best of three each.
+fn macro_cost(n: usize) -> (f64, f64) {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned();
+    let root = workspace.join("target/bench/macro-cost");
+    let write_crate = |name: &str, bridged: bool| -> PathBuf {
+        let dir = root.join(name);
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            format!(
+                "[package]\nname = \"macro-cost-{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\n\
+                 [dependencies]\nbridge-runtime = {{ path = \"{}\" }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\n\n\
+                 [workspace]\n",
+                workspace.join("bridge-runtime").display()
+            ),
+        )
+        .unwrap();
+        let _ = std::fs::copy(workspace.join("Cargo.lock"), dir.join("Cargo.lock"));
+        let mut src = String::from(
+            "#[derive(serde::Serialize, serde::Deserialize)]\npub struct Order { pub id: String }\n\
+             #[derive(serde::Serialize, serde::Deserialize)]\npub struct Shipment { pub id: String }\n",
+        );
+        src.push_str(if bridged {
+            "#[bridge_runtime::bridge]\n"
+        } else {
+            "#[allow(async_fn_in_trait)]\n"
+        });
+        src.push_str("pub trait Wide {\n");
+        for i in 0..n {
+            if bridged {
+                src.push_str("    #[remote_workflow(cluster = \"b\", queue = \"q\")]\n");
+            }
+            let _ = writeln!(src, "    async fn method_{i}(order: Order) -> Shipment;");
+        }
+        src.push_str("}\n");
+        std::fs::write(dir.join("src/lib.rs"), src).unwrap();
+        dir
+    };
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let target = root.join("target");
+    let check = |dir: &Path| -> f64 {
+        let t = Instant::now();
+        let status = Command::new(&cargo)
+            .args(["check", "--quiet", "--offline"])
+            .current_dir(dir)
+            .env("CARGO_TARGET_DIR", &target)
+            .status()
+            .expect("run cargo check");
+        assert!(status.success(), "cargo check failed in {}", dir.display());
+        t.elapsed().as_secs_f64()
+    };
+    let touch = |dir: &Path| {
+        let lib = dir.join("src/lib.rs");
+        let text = std::fs::read_to_string(&lib).unwrap();
+        std::fs::write(&lib, text).unwrap();
+    };
+    let (with, without) = (write_crate("bridged", true), write_crate("plain", false));
+    check(&with); // builds the dependencies once; not timed
+    check(&without);
+    let mut best = (f64::MAX, f64::MAX);
+    for _ in 0..3 {
+        touch(&with);
+        best.0 = best.0.min(check(&with));
+        touch(&without);
+        best.1 = best.1.min(check(&without));
+    }
+    best
+}
+
+struct Stats {
+    p50: f64,
+    p95: f64,
+    min: f64,
+}
+
+impl Stats {
+    fn of(xs: &[f64]) -> Stats {
+        let mut v = xs.to_vec();
+        v.sort_by(f64::total_cmp);
+        let at = |q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize];
+        Stats {
+            p50: at(0.5),
+            p95: at(0.95),
+            min: v[0],
+        }
+    }
+}
+
+#[derive(Default)]
+struct Report {
+    json: serde_json::Map<String, Value>,
+    lines: Vec<String>,
+}
+
+impl Report {
+    fn machine(&mut self) {
+        let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+        self.json.insert("cores".into(), json!(cores));
+        self.lines.push(format!("machine: {cores} cores"));
+    }
+
+    fn latency(&mut self, name: &str, s: &Stats) {
+        self.lines.push(format!(
+            "{name:<42} p50 {:>8.1} ms   p95 {:>8.1} ms   min {:>8.1} ms",
+            s.p50, s.p95, s.min
+        ));
+        self.json.insert(
+            name.to_owned(),
+            json!({ "p50_ms": s.p50, "p95_ms": s.p95, "min_ms": s.min }),
+        );
+    }
+
+    /// `target`: (limit, whether the value must be at most the limit).
+    fn value(&mut self, field: &str, v: f64, target: Option<(f64, bool)>) {
+        let verdict = match target {
+            Some((limit, at_most)) => {
+                let pass = if at_most { v <= limit } else { v >= limit };
+                let op = if at_most { "<=" } else { ">=" };
+                format!(
+                    "{} (target {op} {limit})",
+                    if pass { "PASS" } else { "FAIL" }
+                )
+            }
+            None => String::new(),
+        };
+        self.lines
+            .push(format!("{field:<42} {v:>10.3}   {verdict}"));
+        self.json.insert(field.to_owned(), json!(v));
+    }
+
+    fn finish(self) {
+        println!("\ntemporal-bridge bench\n");
+        for l in &self.lines {
+            println!("{l}");
+        }
+        let out = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .unwrap()
+            .join("target/bench");
+        std::fs::create_dir_all(&out).unwrap();
+        let path = out.join("bridge.json");
+        std::fs::write(
+            &path,
+            serde_json::to_string_pretty(&Value::Object(self.json)).unwrap(),
+        )
+        .unwrap();
+        println!("\nwrote {}", path.display());
+    }
+}
