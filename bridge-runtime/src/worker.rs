@@ -86,6 +86,7 @@ pub struct BridgeWorker {
     max_concurrent_calls: usize,
     max_id_len: usize,
     grace_period: Duration,
+    max_pollers: Option<usize>,
 }
 
 impl BridgeWorker {
@@ -98,7 +99,15 @@ impl BridgeWorker {
             max_concurrent_calls: DEFAULT_MAX_CONCURRENT_CALLS,
             max_id_len: DEFAULT_MAX_ID_LEN,
             grace_period: DEFAULT_GRACE_PERIOD,
+            max_pollers: None,
         }
+    }
+
+    /// Most concurrent activity-task polls per bridge queue (default: the SDK's, 5 with
+    /// autoscaling where the server offers it). More pollers take a burst of calls faster.
+    pub fn max_pollers(mut self, n: usize) -> Self {
+        self.max_pollers = Some(n);
+        self
     }
 
     /// Hosts a bridge (the `…Bridge` type generated for a trait).
@@ -227,6 +236,10 @@ impl BridgeWorker {
                 .register_activities(QueueActivities(registrations))
                 .tuner(tuner)
                 .graceful_shutdown_period(self.grace_period)
+                .maybe_activity_task_poller_behavior(
+                    self.max_pollers
+                        .map(temporalio_sdk::runtime::PollerBehavior::SimpleMaximum),
+                )
                 .build();
             let worker = Worker::new(&runtime, source_client.clone(), options)
                 .map_err(|e| sdk_error(queue, e.to_string()))?;

@@ -9,10 +9,15 @@ async fn main() {
     temporal_bridge_tests::init_logging();
     let result = async {
         let pool = ClusterPool::from_env()?;
-        BridgeWorker::new(pool, "a")
-            .register(ProbeBridge)
-            .run_until_signal()
-            .await?;
+        let mut worker = BridgeWorker::new(pool, "a").register(ProbeBridge);
+        // A knob for the bench: how many activity pollers the bridge runs.
+        if let Some(n) = std::env::var("TEST_BRIDGE_MAX_POLLERS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            worker = worker.max_pollers(n);
+        }
+        worker.run_until_signal().await?;
         Ok::<_, Box<dyn std::error::Error>>(())
     }
     .await;
