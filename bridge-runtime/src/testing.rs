@@ -527,6 +527,26 @@ pub struct ScheduledActivity {
     pub started_attempt: Option<i32>,
 }
 
+/// The full history of a workflow run (`run_id` empty: the latest run).
+pub async fn history(
+    client: &temporalio_client::Client,
+    workflow_id: &str,
+    run_id: &str,
+) -> Result<Vec<temporalio_common::protos::temporal::api::history::v1::HistoryEvent>, String> {
+    temporalio_client::WorkflowHandle::<_, temporalio_common::UntypedWorkflow>::new(
+        client.clone(),
+        temporalio_client::WorkflowExecutionInfo::builder()
+            .namespace(temporalio_client::NamespacedClient::namespace(client))
+            .workflow_id(workflow_id)
+            .run_id(run_id)
+            .build(),
+    )
+    .fetch_history(Default::default())
+    .into_events()
+    .await
+    .map_err(|e| format!("history of {workflow_id}: {e}"))
+}
+
 /// The activities a workflow run scheduled, in order.
 pub async fn scheduled_activities(
     client: &temporalio_client::Client,
@@ -534,19 +554,7 @@ pub async fn scheduled_activities(
     run_id: &str,
 ) -> Result<Vec<ScheduledActivity>, String> {
     use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
-    let handle = temporalio_client::WorkflowHandle::<_, temporalio_common::UntypedWorkflow>::new(
-        client.clone(),
-        temporalio_client::WorkflowExecutionInfo::builder()
-            .namespace(temporalio_client::NamespacedClient::namespace(client))
-            .workflow_id(workflow_id)
-            .run_id(run_id)
-            .build(),
-    );
-    let events = handle
-        .fetch_history(Default::default())
-        .into_events()
-        .await
-        .map_err(|e| format!("history of {workflow_id}: {e}"))?;
+    let events = history(client, workflow_id, run_id).await?;
     let mut out: Vec<(i64, ScheduledActivity)> = Vec::new();
     for ev in events {
         match ev.attributes {

@@ -27,9 +27,9 @@ use temporal_bridge_tests::{
     A_QUEUE, BridgedNoopCallerWorkflow, Harness, LocalNoopCallerWorkflow, NaiveCall,
     NaiveCallerWorkflow, SleepCallerWorkflow,
 };
-use temporalio_client::{Client, WorkflowHandle, WorkflowStartOptions};
+use temporalio_client::{Client, WorkflowStartOptions};
 use temporalio_common::{
-    HasWorkflowDefinition, UntypedWorkflow,
+    HasWorkflowDefinition,
     protos::temporal::api::history::v1::{HistoryEvent, history_event::Attributes},
 };
 
@@ -299,18 +299,9 @@ where
 }
 
 async fn history(client: &Client, workflow_id: &str, run_id: &str) -> Vec<HistoryEvent> {
-    WorkflowHandle::<_, UntypedWorkflow>::new(
-        client.clone(),
-        temporalio_client::WorkflowExecutionInfo::builder()
-            .namespace(temporalio_client::NamespacedClient::namespace(client))
-            .workflow_id(workflow_id)
-            .run_id(run_id)
-            .build(),
-    )
-    .fetch_history(Default::default())
-    .into_events()
-    .await
-    .expect("history")
+    bridge_runtime::testing::history(client, workflow_id, run_id)
+        .await
+        .expect("history")
 }
 
 fn ms(ev: &HistoryEvent) -> f64 {
