@@ -429,6 +429,14 @@ impl Harness {
         }
     }
 
+    /// A bridge on a thread of this process, polling `a`, for tests that do not kill it.
+    pub fn in_process_bridge(&self) -> WorkerThread {
+        WorkerThread::bridge(
+            "bridge",
+            bridge_runtime::BridgeWorker::new(self.clusters.pool(), "a").register(ProbeBridge),
+        )
+    }
+
     /// A bridge in its own OS process (the `test-bridge` binary at `exe`, which integration
     /// tests get from `env!("CARGO_BIN_EXE_test-bridge")`), so that it can be killed.
     pub fn spawn_bridge_process(&self, exe: &str) -> BridgeProcess {

@@ -1,12 +1,9 @@
 //! The foundation's guarantees, on two real local Temporal clusters with real bridge processes.
 
-use bridge_runtime::{
-    BridgeWorker,
-    testing::{WorkerThread, count_executions, scheduled_activities},
-};
+use bridge_runtime::testing::{count_executions, scheduled_activities};
 use std::{process::Command, time::Duration};
 use temporal_bridge_tests::{
-    A_QUEUE, CountdownCallerWorkflow, EchoCallerWorkflow, FailCallerWorkflow, Harness, ProbeBridge,
+    A_QUEUE, CountdownCallerWorkflow, EchoCallerWorkflow, FailCallerWorkflow, Harness,
     SleepCallerWorkflow,
 };
 use temporalio_client::tonic::IntoRequest;
@@ -70,10 +67,7 @@ async fn start_sleep_call(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn happy_path_returns_b_result_under_the_deterministic_id() {
     let h = Harness::start().await;
-    let _bridge = WorkerThread::bridge(
-        "bridge",
-        BridgeWorker::new(h.clusters.pool(), "a").register(ProbeBridge),
-    );
+    let _bridge = h.in_process_bridge();
     let handle =
         h.a.start_workflow(
             EchoCallerWorkflow::run,
@@ -188,10 +182,7 @@ async fn a_wait_longer_than_several_long_polls_stays_in_one_attempt() {
         "history.longPollExpirationInterval=\"2s\"",
     ])
     .await;
-    let _bridge = WorkerThread::bridge(
-        "bridge",
-        BridgeWorker::new(h.clusters.pool(), "a").register(ProbeBridge),
-    );
+    let _bridge = h.in_process_bridge();
     let (handle, run_id, remote_id) = start_sleep_call(&h, "long-wait", 7).await;
 
     // Precondition, so that this test can fail: a close-event long-poll on the running remote
@@ -234,10 +225,7 @@ async fn a_wait_longer_than_several_long_polls_stays_in_one_attempt() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn continue_as_new_is_followed_to_the_final_run() {
     let h = Harness::start().await;
-    let _bridge = WorkerThread::bridge(
-        "bridge",
-        BridgeWorker::new(h.clusters.pool(), "a").register(ProbeBridge),
-    );
+    let _bridge = h.in_process_bridge();
     let handle =
         h.a.start_workflow(
             CountdownCallerWorkflow::run,
@@ -283,10 +271,7 @@ async fn continue_as_new_is_followed_to_the_final_run() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_calls_get_two_executions_and_a_new_run_does_not_get_the_old_result() {
     let h = Harness::start().await;
-    let _bridge = WorkerThread::bridge(
-        "bridge",
-        BridgeWorker::new(h.clusters.pool(), "a").register(ProbeBridge),
-    );
+    let _bridge = h.in_process_bridge();
     let first_run =
         h.a.start_workflow(
             EchoCallerWorkflow::run,
@@ -335,10 +320,7 @@ async fn two_calls_get_two_executions_and_a_new_run_does_not_get_the_old_result(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failing_remote_workflow_is_a_typed_error_and_is_not_retried() {
     let h = Harness::start().await;
-    let _bridge = WorkerThread::bridge(
-        "bridge",
-        BridgeWorker::new(h.clusters.pool(), "a").register(ProbeBridge),
-    );
+    let _bridge = h.in_process_bridge();
     let handle =
         h.a.start_workflow(
             FailCallerWorkflow::run,
