@@ -24,8 +24,8 @@ use std::{
     time::{Duration, Instant},
 };
 use temporal_bridge_tests::{
-    A_QUEUE, BridgedNoopCallerWorkflow, Harness, LocalNoopCallerWorkflow, NaiveCall,
-    NaiveCallerWorkflow, SleepCallerWorkflow,
+    A_QUEUE, B_QUEUE, BridgedNoopCallerWorkflow, Harness, LocalNoopCallerWorkflow, NaiveCall,
+    NaiveCallerWorkflow, NoopWorkflow, SleepCallerWorkflow, SleepWorkflow,
 };
 use temporalio_client::{Client, WorkflowStartOptions};
 use temporalio_common::{
@@ -34,6 +34,16 @@ use temporalio_common::{
 };
 
 const BRIDGE: &str = env!("CARGO_BIN_EXE_test-bridge");
+
+/// Extra `temporal server start-dev` arguments for both clusters, unless `BENCH_SERVER_ARGS` is
+/// set (set it empty for the dev server's defaults).
+///
+/// A dev server has one history shard, and each shard reads its transfer queue at most 20 times
+/// a second by default. Every task dispatch that follows another within 50 ms then waits for the
+/// next read: about 40 ms per dispatch here, which made a no-op activity call on A take 146 ms
+/// instead of 26 ms and hid what the bridge costs. A production cluster spreads its workflows
+/// over hundreds of shards and rarely meets that limit.
+const DEFAULT_SERVER_ARGS: &str = "--dynamic-config-value history.transferProcessorMaxPollRPS=1000";
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -56,13 +66,16 @@ async fn run() {
     let on = |case: &str| cases.split(',').any(|c| c.trim() == case);
     let capacity = env_usize("BENCH_CAPACITY", 1000);
     let started = Instant::now();
-    let h = Harness::start().await;
+    let server_args =
+        std::env::var("BENCH_SERVER_ARGS").unwrap_or_else(|_| DEFAULT_SERVER_ARGS.to_owned());
+    let h = Harness::start_with_args(&server_args.split_whitespace().collect::<Vec<_>>()).await;
     let bridge = h.spawn_bridge_process(BRIDGE);
     let bridge_pid = bridge.child.id();
     let mut report = Report::default();
     // Case 1's baseline p50, which case 2's ratios are defined against.
     let mut baseline_p50 = f64::NAN;
     report.machine();
+    report.note("server_args", &server_args);
 
     eprintln!("warm-up ...");
     for i in 0..5 {
@@ -73,33 +86,59 @@ async fn run() {
     if on("1") {
         // 1. Overhead.
         eprintln!("case 1: overhead, {samples} samples each, interleaved ...");
-        let (mut bridged, mut local, mut added) = (Vec::new(), Vec::new(), Vec::new());
-        let (mut start_gap, mut finish_gap) = (Vec::new(), Vec::new());
+        let mut c = OverheadSamples::default();
         for i in 0..samples as u32 {
             let (t, id, run) = call(&h.a, BridgedNoopCallerWorkflow::run, i, "ovh-b", i).await;
-            bridged.push(t);
-            let (total, start, finish) = added_ms(&h, &id, &run).await;
-            added.push(total);
-            start_gap.push(start);
-            finish_gap.push(finish);
-            let (t, _, _) = call(&h.a, LocalNoopCallerWorkflow::run, i, "ovh-l", i).await;
-            local.push(t);
+            c.bridged.push(t);
+            let parts = added_ms(&h, &id, &run).await;
+            c.added.push(parts.added);
+            c.start_gap.push(parts.start_gap);
+            c.finish_gap.push(parts.finish_gap);
+            c.remote_run.push(parts.remote_run);
+            let (t, lid, lrun) = call(&h.a, LocalNoopCallerWorkflow::run, i, "ovh-l", i).await;
+            c.local.push(t);
+            c.activity_own
+                .push(activity_own_ms(&h.a, &lid, &lrun).await);
+            let (start_rpc, result_rpc) = rpc_floor(&h.b, i).await;
+            c.start_rpc.push(start_rpc);
+            c.result_rpc.push(result_rpc);
+            if std::env::var_os("BENCH_TIMELINE").is_some() && (i < 2 || i + 2 >= samples as u32) {
+                timeline(&h.a, &id, &run).await;
+                timeline(&h.a, &lid, &lrun).await;
+            }
         }
-        let (b, l, a) = (Stats::of(&bridged), Stats::of(&local), Stats::of(&added));
+        let (b, l, a) = (
+            Stats::of(&c.bridged),
+            Stats::of(&c.local),
+            Stats::of(&c.added),
+        );
+        let (remote, own) = (Stats::of(&c.remote_run), Stats::of(&c.activity_own));
+        let (srpc, rrpc) = (Stats::of(&c.start_rpc), Stats::of(&c.result_rpc));
         report.latency("bridged call (long-poll)", &b);
         report.latency("baseline: activity on A", &l);
         report.latency("bridge's own added time", &a);
         report.latency(
             "  of which: A activity start -> B start",
-            &Stats::of(&start_gap),
+            &Stats::of(&c.start_gap),
         );
         report.latency(
             "  of which: B close -> A activity done",
-            &Stats::of(&finish_gap),
+            &Stats::of(&c.finish_gap),
         );
+        report.latency("no-op workflow's run on B", &remote);
+        report.latency("no-op activity's own time on A", &own);
+        report.latency("StartWorkflowExecution on B (client)", &srpc);
+        report.latency("result of a closed workflow on B", &rrpc);
         baseline_p50 = l.p50;
         report.value("overhead_ratio_p50", b.p50 / l.p50, Some((1.10, true)));
+        // What no bridge can avoid: the baseline, the remote workflow's own run, and the two
+        // round trips to B (start, result).
+        let floor = l.p50 + remote.p50 + srpc.p50 + rrpc.p50;
+        report.value("floor_ms_p50", floor, None);
+        report.value("floor_ratio_p50", floor / l.p50, None);
+        report.value("bridged_over_floor_p50", b.p50 / floor, None);
         report.value("added_ms_p50", a.p50, Some((10.0, true)));
+        report.value("added_beyond_activity_ms_p50", a.p50 - own.p50, None);
     }
 
     if on("2") {
@@ -121,7 +160,7 @@ async fn run() {
                 )
                 .await;
                 naive.push(t);
-                let (t, _, _) = call(
+                let (t, lid, lrun) = call(
                     &h.a,
                     LocalNoopCallerWorkflow::run,
                     i,
@@ -130,6 +169,9 @@ async fn run() {
                 )
                 .await;
                 base.push(t);
+                if std::env::var_os("BENCH_TIMELINE").is_some() && i < 2 {
+                    timeline(&h.a, &lid, &lrun).await;
+                }
             }
             let (nv, bs) = (Stats::of(&naive), Stats::of(&base));
             report.latency(&format!("naive bridge, {poll_ms} ms describe-poll"), &nv);
@@ -169,18 +211,16 @@ async fn run() {
         eprintln!("case 4: {capacity} concurrent calls to 20 s remote workflows ...");
         // Reference first: the same remote workflows started on B directly, with neither A nor
         // the bridge involved: what the dev server on this machine needs for them alone.
+        let servers = server_pids(&h.clusters);
+        let cpu_before = cpu_ticks(&servers);
         let t = Instant::now();
         let direct = join_all((0..capacity).map(|i| {
             let b = h.b.clone();
             async move {
                 b.start_workflow(
-                    temporal_bridge_tests::SleepWorkflow::run,
+                    SleepWorkflow::run,
                     20u64,
-                    WorkflowStartOptions::new(
-                        temporal_bridge_tests::B_QUEUE,
-                        format!("direct-{i}"),
-                    )
-                    .build(),
+                    WorkflowStartOptions::new(B_QUEUE, format!("direct-{i}")).build(),
                 )
                 .await
                 .expect("start on B")
@@ -188,9 +228,21 @@ async fn run() {
         }))
         .await;
         join_all(direct.iter().map(|h| h.get_result(Default::default()))).await;
+        if std::env::var_os("BENCH_TIMELINE").is_some() {
+            phases(&h.b, (0..capacity).map(|i| format!("direct-{i}"))).await;
+        }
+        let direct_wall = t.elapsed().as_secs_f64();
+        let cpu_after = cpu_ticks(&servers);
         report.value(
             &format!("inflight_{capacity}_direct_on_b_wall_s"),
-            t.elapsed().as_secs_f64(),
+            direct_wall,
+            None,
+        );
+        // CPU seconds of B's server per wall second: below 1 core, so it is not the CPU but
+        // the server's one history shard and one SQLite writer that set the pace.
+        report.value(
+            "direct_on_b_server_cores",
+            (cpu_after[1] - cpu_before[1]) as f64 / clock_ticks() / direct_wall,
             None,
         );
 
@@ -211,11 +263,40 @@ async fn run() {
         let all_started = t.elapsed().as_secs_f64();
         let results = join_all(handles.iter().map(|h| h.get_result(Default::default()))).await;
         let wall = t.elapsed().as_secs_f64();
+        if std::env::var_os("BENCH_TIMELINE").is_some() {
+            phases(&h.a, (0..capacity).map(|i| format!("cap-{i}"))).await;
+        }
         let ok = results
             .iter()
             .filter(|r| matches!(r, Ok(s) if s == "slept 20"))
             .count();
         assert_eq!(ok, capacity, "every capacity call completes correctly");
+        // Where the time went, per call, from event timestamps: the bridge picking the call up
+        // on A, its start RPC to B, and the remote workflow waiting for B's first task dispatch.
+        let (mut pickup, mut start_rpc, mut b_dispatch) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, handle) in handles.iter().enumerate() {
+            let (id, run) = (format!("cap-{i}"), handle.run_id().unwrap_or_default());
+            let events = history(&h.a, &id, run).await;
+            let started = event_ms(&events, is_activity_started);
+            pickup.push(started - event_ms(&events, is_activity_scheduled));
+            let remote_id = h
+                .remote_id_of_call(&id, run, 0, Duration::from_secs(5))
+                .await;
+            let remote = history(&h.b, &remote_id, "").await;
+            let b_started = remote.first().map(ms).unwrap_or_default();
+            start_rpc.push(b_started - started);
+            b_dispatch.push((event_ms(&remote, is_workflow_task_started) - b_started) / 1000.0);
+        }
+        let (pickup, start_rpc, b_dispatch) = (
+            Stats::of(&pickup),
+            Stats::of(&start_rpc),
+            Stats::of(&b_dispatch),
+        );
+        report.value("inflight_bridge_pickup_ms_p50", pickup.p50, None);
+        report.value("inflight_bridge_pickup_ms_p95", pickup.p95, None);
+        report.value("inflight_start_rpc_ms_p50", start_rpc.p50, None);
+        report.value("inflight_b_first_task_wait_s_p50", b_dispatch.p50, None);
+        report.value("inflight_b_first_task_wait_s_p95", b_dispatch.p95, None);
         report.value(
             &format!("inflight_{capacity}_a_starts_s"),
             all_started,
@@ -304,6 +385,44 @@ async fn history(client: &Client, workflow_id: &str, run_id: &str) -> Vec<Histor
         .expect("history")
 }
 
+async fn timeline(client: &Client, workflow_id: &str, run_id: &str) {
+    let events = history(client, workflow_id, run_id).await;
+    let t0 = events.first().map(ms).unwrap_or_default();
+    let mut line = format!("{workflow_id}:");
+    for e in &events {
+        let _ = write!(line, " {:?}@{:.1}", e.event_type(), ms(e) - t0);
+    }
+    eprintln!("{line}");
+}
+
+/// Prints, over many executions, when each phase began relative to the earliest start.
+async fn phases(client: &Client, ids: impl Iterator<Item = String>) {
+    use std::collections::BTreeMap;
+    let mut by_type: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut t0 = f64::MAX;
+    for id in ids {
+        let events = history(client, &id, "").await;
+        let mut seen = std::collections::HashSet::new();
+        for e in &events {
+            let name = format!("{:?}", e.event_type());
+            if seen.insert(name.clone()) {
+                t0 = t0.min(ms(e));
+                by_type.entry(name).or_default().push(ms(e));
+            }
+        }
+    }
+    for (name, v) in by_type {
+        let s = Stats::of(&v.iter().map(|x| (x - t0) / 1000.0).collect::<Vec<_>>());
+        eprintln!(
+            "  first {name:<40} n={:>5} min {:>6.1}s p50 {:>6.1}s p95 {:>6.1}s",
+            v.len(),
+            s.min,
+            s.p50,
+            s.p95
+        );
+    }
+}
+
 fn ms(ev: &HistoryEvent) -> f64 {
     ev.event_time
         .as_ref()
@@ -311,21 +430,86 @@ fn ms(ev: &HistoryEvent) -> f64 {
         .unwrap_or_default()
 }
 
+/// Per-sample figures of case 1, in ms.
+#[derive(Default)]
+struct OverheadSamples {
+    bridged: Vec<f64>,
+    local: Vec<f64>,
+    added: Vec<f64>,
+    start_gap: Vec<f64>,
+    finish_gap: Vec<f64>,
+    remote_run: Vec<f64>,
+    activity_own: Vec<f64>,
+    start_rpc: Vec<f64>,
+    result_rpc: Vec<f64>,
+}
+
+/// Parts of one bridged call, in ms, from event timestamps.
+struct AddedParts {
+    added: f64,
+    start_gap: f64,
+    finish_gap: f64,
+    remote_run: f64,
+}
+
+fn event_ms(events: &[HistoryEvent], pred: fn(&Attributes) -> bool) -> f64 {
+    events
+        .iter()
+        .find(|e| e.attributes.as_ref().is_some_and(pred))
+        .map(ms)
+        .expect("event in history")
+}
+
+fn is_activity_started(a: &Attributes) -> bool {
+    matches!(a, Attributes::ActivityTaskStartedEventAttributes(_))
+}
+
+fn is_activity_scheduled(a: &Attributes) -> bool {
+    matches!(a, Attributes::ActivityTaskScheduledEventAttributes(_))
+}
+
+fn is_workflow_task_started(a: &Attributes) -> bool {
+    matches!(a, Attributes::WorkflowTaskStartedEventAttributes(_))
+}
+
+fn is_activity_completed(a: &Attributes) -> bool {
+    matches!(a, Attributes::ActivityTaskCompletedEventAttributes(_))
+}
+
+/// An activity's started-to-completed time on A: what every activity pays for its delivery to
+/// the worker and its completion report, here for a no-op.
+async fn activity_own_ms(a: &Client, workflow_id: &str, run_id: &str) -> f64 {
+    let events = history(a, workflow_id, run_id).await;
+    event_ms(&events, is_activity_completed) - event_ms(&events, is_activity_started)
+}
+
+/// The two round trips to B that any bridge makes, timed from this process: starting a no-op
+/// workflow, and reading the result of one that has closed.
+async fn rpc_floor(b: &Client, i: u32) -> (f64, f64) {
+    let t = Instant::now();
+    let handle = b
+        .start_workflow(
+            NoopWorkflow::run,
+            i,
+            WorkflowStartOptions::new(B_QUEUE, format!("floor-{i}")).build(),
+        )
+        .await
+        .expect("start on B");
+    let start = t.elapsed().as_secs_f64() * 1000.0;
+    handle.get_result(Default::default()).await.expect("result");
+    let t = Instant::now();
+    handle.get_result(Default::default()).await.expect("result");
+    (start, t.elapsed().as_secs_f64() * 1000.0)
+}
+
 /// The bridge activity's started-to-completed time on A, minus the remote workflow's
 /// started-to-closed time on B: what the bridge itself added. Also its two parts: A's activity
 /// start to B's workflow start (the start RPC), and B's close to A's activity completion (the
 /// long-poll's answer and the completion report). Both servers share this machine's clock.
-async fn added_ms(h: &Harness, workflow_id: &str, run_id: &str) -> (f64, f64, f64) {
+async fn added_ms(h: &Harness, workflow_id: &str, run_id: &str) -> AddedParts {
     let events = history(&h.a, workflow_id, run_id).await;
-    let find = |pred: fn(&Attributes) -> bool| {
-        events
-            .iter()
-            .find(|e| e.attributes.as_ref().is_some_and(pred))
-            .map(ms)
-            .expect("event in A's history")
-    };
-    let started = find(|a| matches!(a, Attributes::ActivityTaskStartedEventAttributes(_)));
-    let completed = find(|a| matches!(a, Attributes::ActivityTaskCompletedEventAttributes(_)));
+    let started = event_ms(&events, is_activity_started);
+    let completed = event_ms(&events, is_activity_completed);
     let remote_id = h
         .remote_id_of_call(workflow_id, run_id, 0, Duration::from_secs(5))
         .await;
@@ -334,11 +518,12 @@ async fn added_ms(h: &Harness, workflow_id: &str, run_id: &str) -> (f64, f64, f6
         remote.first().map(ms).unwrap_or_default(),
         remote.last().map(ms).unwrap_or_default(),
     );
-    (
-        (completed - started) - (last - first),
-        first - started,
-        completed - last,
-    )
+    AddedParts {
+        added: (completed - started) - (last - first),
+        start_gap: first - started,
+        finish_gap: completed - last,
+        remote_run: last - first,
+    }
 }
 
 fn server_pids(clusters: &LocalClusters) -> Vec<u32> {
@@ -346,6 +531,17 @@ fn server_pids(clusters: &LocalClusters) -> Vec<u32> {
         .iter()
         .filter_map(|n| clusters.server(n).pid())
         .collect()
+}
+
+/// Clock ticks per second, the unit of `/proc/<pid>/stat` CPU times.
+fn clock_ticks() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0)
 }
 
 /// utime + stime of each process, in clock ticks.
@@ -476,6 +672,11 @@ impl Report {
         let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
         self.json.insert("cores".into(), json!(cores));
         self.lines.push(format!("machine: {cores} cores"));
+    }
+
+    fn note(&mut self, field: &str, text: &str) {
+        self.lines.push(format!("{field}: {text}"));
+        self.json.insert(field.to_owned(), json!(text));
     }
 
     fn latency(&mut self, name: &str, s: &Stats) {
