@@ -1,7 +1,8 @@
 //! Attribute arguments, parsed by darling (unknown and duplicate keys are errors with
 //! suggestions).
 
-use darling::{FromMeta, util::SpannedValue};
+use darling::export::syn::Lit;
+use darling::{Error, FromMeta, util::SpannedValue};
 
 /// `#[bridge(...)]`.
 #[derive(Debug, Default, FromMeta)]
@@ -21,7 +22,36 @@ pub(crate) struct RemoteWorkflowArgs {
     /// Remote workflow type name.
     #[darling(default)]
     pub workflow: Option<SpannedValue<String>>,
+    /// Start-to-close timeout of one bridge activity attempt.
+    #[darling(default)]
+    pub start_to_close_timeout: Option<DurationText>,
+    /// Heartbeat timeout of the bridge activity.
+    #[darling(default)]
+    pub heartbeat_timeout: Option<DurationText>,
+    /// The remote workflow's execution timeout (all runs).
+    #[darling(default)]
+    pub execution_timeout: Option<DurationText>,
+    /// The remote workflow's run timeout (one run).
+    #[darling(default)]
+    pub run_timeout: Option<DurationText>,
 }
 
 /// Names of the helper attributes `#[bridge]` reads on methods.
 pub(crate) const HELPERS: &[&str] = &["remote_workflow"];
+
+/// A duration as written in an attribute: a string such as `"30s"`, checked later by
+/// [`crate::duration`]. Anything but a string is an error that shows the form.
+#[derive(Debug)]
+pub(crate) struct DurationText(pub SpannedValue<String>);
+
+impl FromMeta for DurationText {
+    fn from_value(value: &Lit) -> darling::Result<Self> {
+        match value {
+            Lit::Str(s) => Ok(DurationText(SpannedValue::new(s.value(), s.span()))),
+            other => Err(Error::custom(
+                "a duration is written as a string, like \"30s\", \"5m\" or \"1h30m\"",
+            )
+            .with_span(&other.span())),
+        }
+    }
+}

@@ -2,7 +2,7 @@
 //! `::bridge_runtime::__private`, so that user code that shadows `Result` or has a module named
 //! `tokio` cannot change what the expansion means.
 
-use crate::model::{self, Bridge, Method};
+use crate::model::{self, Bridge, Method, Timeouts};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::{ItemTrait, LitStr};
@@ -161,6 +161,11 @@ fn marker_impl(
     let (cluster, queue, workflow) = (&m.cluster, &m.queue, &m.workflow);
     let args = args_type(m);
     let output = &m.output;
+    let timeouts = call_timeouts(&m.timeouts);
+    let (execution, run) = (
+        optional_duration(m.timeouts.execution),
+        optional_duration(m.timeouts.run),
+    );
     // Spanned on the method, so that a type that is not serializable is reported there.
     quote_spanned! {m.span=>
         #[doc(hidden)]
@@ -180,7 +185,48 @@ fn marker_impl(
                     queue: #queue,
                     workflow_type: #workflow,
                     bridge_queue: #bridge_queue,
+                    timeouts: #timeouts,
+                    execution_timeout: #execution,
+                    run_timeout: #run,
                 };
+        }
+    }
+}
+
+/// `::core::time::Duration` of `ms` milliseconds, in whole seconds where it can be.
+fn duration(ms: u64) -> TokenStream {
+    if ms.is_multiple_of(1000) {
+        let secs = proc_macro2::Literal::u64_unsuffixed(ms / 1000);
+        quote!(::core::time::Duration::from_secs(#secs))
+    } else {
+        let ms = proc_macro2::Literal::u64_unsuffixed(ms);
+        quote!(::core::time::Duration::from_millis(#ms))
+    }
+}
+
+fn optional_duration(ms: Option<u64>) -> TokenStream {
+    match ms.map(duration) {
+        Some(d) => quote!(::core::option::Option::Some(#d)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+/// The bridge activity's timeouts: the runtime's defaults, with what the attribute sets.
+fn call_timeouts(t: &Timeouts) -> TokenStream {
+    let defaults = quote!(::bridge_runtime::__private::CallTimeouts::DEFAULT);
+    if t.start_to_close.is_none() && t.heartbeat.is_none() {
+        return defaults;
+    }
+    let attempt = t
+        .start_to_close
+        .map_or_else(|| quote!(#defaults.attempt), duration);
+    let heartbeat = t
+        .heartbeat
+        .map_or_else(|| quote!(#defaults.heartbeat), duration);
+    quote! {
+        ::bridge_runtime::__private::CallTimeouts {
+            attempt: #attempt,
+            heartbeat: #heartbeat,
         }
     }
 }
@@ -283,7 +329,14 @@ mod tests {
                 trait Shipping {
                     #[remote_workflow(cluster = "eu", queue = "labels")]
                     async fn create_label(order_id: String, weight_grams: u32) -> Label;
-                    #[remote_workflow(cluster = "eu", queue = "labels", workflow = "Ping")]
+                    #[remote_workflow(
+                        cluster = "eu",
+                        queue = "labels",
+                        workflow = "Ping",
+                        heartbeat_timeout = "30s",
+                        execution_timeout = "1h30m",
+                        run_timeout = "1500ms",
+                    )]
                     async fn ping();
                 }
             },

@@ -8,6 +8,7 @@
 use proc_macro::TokenStream;
 
 mod attrs;
+mod duration;
 mod expand;
 mod model;
 

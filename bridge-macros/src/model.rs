@@ -2,7 +2,8 @@
 //!
 //! Every problem is collected, not just the first, so one compile shows them all.
 
-use crate::attrs::{BridgeArgs, HELPERS, RemoteWorkflowArgs};
+use crate::attrs::{BridgeArgs, DurationText, HELPERS, RemoteWorkflowArgs};
+use crate::duration;
 use darling::{Error, FromMeta, ast::NestedMeta, util::SpannedValue};
 use heck::ToUpperCamelCase;
 use proc_macro2::{Span, TokenStream};
@@ -37,6 +38,9 @@ impl Errors {
 /// The most arguments a remote workflow method may take (the SDK's `MultiArgs6`).
 pub(crate) const MAX_ARGS: usize = 6;
 
+/// Default bridge activity attempt timeout; keep in step with `bridge_runtime::CallTimeouts`.
+pub(crate) const DEFAULT_START_TO_CLOSE_MS: u64 = 3_600_000;
+
 /// Default bridge task queue; keep in step with `bridge_runtime::DEFAULT_BRIDGE_QUEUE`.
 pub(crate) const DEFAULT_BRIDGE_QUEUE: &str = "temporal-bridge";
 
@@ -53,7 +57,17 @@ pub(crate) struct Method {
     pub cluster: String,
     pub queue: String,
     pub workflow: String,
+    pub timeouts: Timeouts,
     pub span: Span,
+}
+
+/// Durations given in `#[remote_workflow(...)]`, in milliseconds; `None` keeps the default.
+#[derive(Default)]
+pub(crate) struct Timeouts {
+    pub start_to_close: Option<u64>,
+    pub heartbeat: Option<u64>,
+    pub execution: Option<u64>,
+    pub run: Option<u64>,
 }
 
 /// Parses `#[bridge(args)]` on `item`.
@@ -233,7 +247,7 @@ fn parse_method(errors: &mut Errors, f: &mut TraitItemFn) -> Option<Method> {
             (**ty).clone()
         }
     };
-    let parsed = parsed?;
+    let (parsed, timeouts) = parsed?;
     if errors.len() > before {
         return None;
     }
@@ -247,6 +261,7 @@ fn parse_method(errors: &mut Errors, f: &mut TraitItemFn) -> Option<Method> {
             .workflow
             .map(|w| w.as_str().to_owned())
             .unwrap_or_else(|| name.to_string().to_upper_camel_case()),
+        timeouts,
         span: sig.ident.span(),
     })
 }
@@ -259,7 +274,7 @@ fn is_helper(attr: &Attribute) -> bool {
         .is_some_and(|seg| HELPERS.iter().any(|h| seg.ident == h))
 }
 
-fn parse_helper(errors: &mut Errors, attr: &Attribute) -> Option<RemoteWorkflowArgs> {
+fn parse_helper(errors: &mut Errors, attr: &Attribute) -> Option<(RemoteWorkflowArgs, Timeouts)> {
     let list = match attr.meta.require_list() {
         Ok(list) => list,
         Err(_) => {
@@ -294,7 +309,58 @@ fn parse_helper(errors: &mut Errors, attr: &Attribute) -> Option<RemoteWorkflowA
             .with_span(&parsed.cluster.span()),
         );
     }
-    (errors.len() == before).then_some(parsed)
+    let timeouts = parse_timeouts(errors, &parsed);
+    (errors.len() == before).then_some((parsed, timeouts))
+}
+
+fn parse_timeouts(errors: &mut Errors, args: &RemoteWorkflowArgs) -> Timeouts {
+    let mut duration = |v: &Option<DurationText>, key: &str| {
+        let v = &v.as_ref()?.0;
+        match duration::parse_millis(v) {
+            Ok(ms) => Some(ms),
+            Err(what) => {
+                errors.push(
+                    Error::custom(format!("`{key}`: {what}; {}", duration::HOW))
+                        .with_span(&v.span()),
+                );
+                None
+            }
+        }
+    };
+    let t = Timeouts {
+        start_to_close: duration(&args.start_to_close_timeout, "start_to_close_timeout"),
+        heartbeat: duration(&args.heartbeat_timeout, "heartbeat_timeout"),
+        execution: duration(&args.execution_timeout, "execution_timeout"),
+        run: duration(&args.run_timeout, "run_timeout"),
+    };
+    if let (Some(DurationText(hb)), Some(v)) = (&args.heartbeat_timeout, t.heartbeat) {
+        let attempt = t.start_to_close.unwrap_or(DEFAULT_START_TO_CLOSE_MS);
+        if v >= attempt {
+            errors.push(
+                Error::custom(format!(
+                    "`heartbeat_timeout` must be shorter than `start_to_close_timeout` ({}), \
+                     or no heartbeat is ever due",
+                    args.start_to_close_timeout.as_ref().map_or(
+                        "1h by default".to_owned(),
+                        |s| format!("\"{}\"", s.0.as_str())
+                    )
+                ))
+                .with_span(&hb.span()),
+            );
+        }
+    }
+    if let (Some(DurationText(run)), Some(r), Some(e)) = (&args.run_timeout, t.run, t.execution)
+        && r > e
+    {
+        errors.push(
+            Error::custom(
+                "`run_timeout` cannot be longer than `execution_timeout`: every run ends when \
+                 the execution does",
+            )
+            .with_span(&run.span()),
+        );
+    }
+    t
 }
 
 fn check_non_empty(errors: &mut Errors, v: &SpannedValue<String>, key: &str) {

@@ -228,6 +228,8 @@ async fn start_or_attach(
         .id_conflict_policy(WorkflowIdConflictPolicy::UseExisting)
         // ...and never start a second one after the first has closed.
         .id_reuse_policy(WorkflowIdReusePolicy::RejectDuplicate)
+        .maybe_execution_timeout(spec.execution_timeout)
+        .maybe_run_timeout(spec.run_timeout)
         .build();
     match client
         .start_workflow(
@@ -300,7 +302,9 @@ async fn wait(
         .map(|t| t / 3)
         .unwrap_or(Duration::from_secs(1))
         .max(Duration::from_millis(100));
-    let mut ticker = tokio::time::interval(every);
+    // The first heartbeat is due one interval in, not now: a heartbeat at the start would be one
+    // more write on the source cluster for every call, most of which finish well within it.
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     let outcome = loop {
         tokio::select! {
             r = &mut result => break r,

@@ -25,8 +25,8 @@ use temporalio_workflow::{ActivityOptions, WorkflowContext};
 pub struct CallOptions {
     /// An explicit remote workflow id; `None` uses the deterministic default.
     pub remote_workflow_id: Option<String>,
-    /// Attempt and heartbeat timeouts of the bridge activity.
-    pub timeouts: CallTimeouts,
+    /// Attempt and heartbeat timeouts of the bridge activity; `None` keeps the method's.
+    pub timeouts: Option<CallTimeouts>,
 }
 
 /// The bridge activity's retry policy: retry transport trouble forever with backoff; the bridge
@@ -70,9 +70,10 @@ pub async fn call_remote_workflow<M: RemoteWorkflowMethod, W>(
             .to_payloads(&sctx, &args)
             .map_err(|e| payload_error("cannot encode the arguments", &e))?,
     );
-    let activity_options = ActivityOptions::with_start_to_close_timeout(options.timeouts.attempt)
+    let timeouts = options.timeouts.unwrap_or(spec.timeouts);
+    let activity_options = ActivityOptions::with_start_to_close_timeout(timeouts.attempt)
         .task_queue(spec.bridge_queue.to_owned())
-        .heartbeat_timeout(options.timeouts.heartbeat)
+        .heartbeat_timeout(timeouts.heartbeat)
         .retry_policy(bridge_retry_policy())
         .summary(format!(
             "{} on cluster {}",

@@ -29,6 +29,12 @@ pub struct MethodSpec {
     pub workflow_type: &'static str,
     /// Task queue on the source cluster that the bridge worker polls for this method.
     pub bridge_queue: &'static str,
+    /// The bridge activity's timeouts (`start_to_close_timeout`, `heartbeat_timeout`).
+    pub timeouts: CallTimeouts,
+    /// The remote workflow's execution timeout, over all its runs; `None` for no limit.
+    pub execution_timeout: Option<Duration>,
+    /// The remote workflow's run timeout; `None` for no limit.
+    pub run_timeout: Option<Duration>,
 }
 
 /// The activity options every bridged call uses unless overridden.
@@ -44,6 +50,11 @@ pub struct CallTimeouts {
 
 impl CallTimeouts {
     /// Defaults: one hour per attempt, five-second heartbeat timeout.
+    ///
+    /// Every waiting call heartbeats to the source cluster about once per 0.8 × the heartbeat
+    /// timeout (the SDK throttles), and each heartbeat is a write there: 1,000 calls in flight
+    /// at 5 s are about 250 writes a second. A longer heartbeat timeout trades that load for a
+    /// slower takeover when a bridge dies.
     pub const DEFAULT: CallTimeouts = CallTimeouts {
         attempt: Duration::from_secs(3600),
         heartbeat: Duration::from_secs(5),

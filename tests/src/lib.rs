@@ -53,6 +53,16 @@ pub trait Probe {
     #[remote_workflow(cluster = "b", queue = "probe-b", workflow = "NoopWorkflow")]
     async fn noop(n: u32) -> u32;
 
+    /// [`Probe::sleep`] with a 2 s execution timeout on B and a 2 s heartbeat timeout.
+    #[remote_workflow(
+        cluster = "b",
+        queue = "probe-b",
+        workflow = "SleepWorkflow",
+        execution_timeout = "2s",
+        heartbeat_timeout = "2s"
+    )]
+    async fn bounded_sleep(secs: u64) -> String;
+
     /// Fails with a non-retryable `OutOfStock` application failure.
     #[remote_workflow(cluster = "b", queue = "probe-b", workflow = "FailWorkflow")]
     async fn fail(item: String) -> String;
@@ -353,6 +363,23 @@ impl FailCallerWorkflow {
     }
 }
 
+/// Calls [`Probe::bounded_sleep`] and reports the error it gets, as `Debug`.
+#[workflow]
+#[derive(Default)]
+pub struct BoundedSleepCallerWorkflow;
+
+#[workflow_methods]
+impl BoundedSleepCallerWorkflow {
+    /// Run.
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, secs: u64) -> WorkflowResult<String> {
+        Ok(match ProbeCaller::bounded_sleep(ctx, secs).await {
+            Ok(v) => format!("unexpected success: {v}"),
+            Err(e) => format!("{e:?}"),
+        })
+    }
+}
+
 // ---------------------------------------------------------------- harness
 
 /// Two real clusters with the probe workers running; no bridge yet.
@@ -398,6 +425,8 @@ impl Harness {
             .register_workflow::<SleepCallerWorkflow>()
             .unwrap()
             .register_workflow::<FailCallerWorkflow>()
+            .unwrap()
+            .register_workflow::<BoundedSleepCallerWorkflow>()
             .unwrap()
             .register_workflow::<CountdownCallerWorkflow>()
             .unwrap()
@@ -492,6 +521,7 @@ impl Harness {
                     "sleep" => ProbeBridge::sleep_remote_id(&site),
                     "countdown" => ProbeBridge::countdown_remote_id(&site),
                     "noop" => ProbeBridge::noop_remote_id(&site),
+                    "bounded_sleep" => ProbeBridge::bounded_sleep_remote_id(&site),
                     _ => ProbeBridge::fail_remote_id(&site),
                 };
                 return finalize_id(&raw, DEFAULT_MAX_ID_LEN);

@@ -1,10 +1,10 @@
 //! The foundation's guarantees, on two real local Temporal clusters with real bridge processes.
 
-use bridge_runtime::testing::{count_executions, scheduled_activities};
+use bridge_runtime::testing::{count_executions, history, scheduled_activities};
 use std::{process::Command, time::Duration};
 use temporal_bridge_tests::{
-    A_QUEUE, CountdownCallerWorkflow, EchoCallerWorkflow, FailCallerWorkflow, Harness,
-    SleepCallerWorkflow,
+    A_QUEUE, BoundedSleepCallerWorkflow, CountdownCallerWorkflow, EchoCallerWorkflow,
+    FailCallerWorkflow, Harness, SleepCallerWorkflow,
 };
 use temporalio_client::tonic::IntoRequest;
 use temporalio_client::{WorkflowGetResultOptions, WorkflowHandle, WorkflowStartOptions};
@@ -12,6 +12,7 @@ use temporalio_common::{
     HasWorkflowDefinition, UntypedWorkflow,
     protos::temporal::api::{
         common::v1::WorkflowExecution, enums::v1::HistoryEventFilterType,
+        history::v1::history_event::Attributes,
         workflowservice::v1::GetWorkflowExecutionHistoryRequest,
     },
 };
@@ -348,6 +349,61 @@ async fn failing_remote_workflow_is_a_typed_error_and_is_not_retried() {
         call.started_attempt,
         Some(1),
         "non-retryable: one attempt only"
+    );
+    assert_eq!(count_executions(&h.b, &remote_id).await.unwrap(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn timeouts_from_the_attribute_reach_both_clusters_and_a_remote_timeout_is_typed() {
+    let h = Harness::start().await;
+    let _bridge = h.in_process_bridge();
+    let handle =
+        h.a.start_workflow(
+            BoundedSleepCallerWorkflow::run,
+            30u64,
+            WorkflowStartOptions::new(A_QUEUE, "bounded").build(),
+        )
+        .await
+        .unwrap();
+    let run_id = handle.run_id().unwrap().to_owned();
+    let seen = result_of(&handle).await;
+    assert!(seen.starts_with("RemoteTimedOut"), "{seen}");
+    assert!(seen.contains("method: \"Probe.bounded_sleep\""), "{seen}");
+
+    // `heartbeat_timeout = "2s"` on the bridge activity in A.
+    let scheduled = history(&h.a, "bounded", &run_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find_map(|e| match e.attributes {
+            Some(Attributes::ActivityTaskScheduledEventAttributes(a)) => Some(a),
+            _ => None,
+        })
+        .expect("the bridge activity was scheduled");
+    assert_eq!(
+        scheduled.heartbeat_timeout.map(|d| d.seconds),
+        Some(2),
+        "{scheduled:?}"
+    );
+    // `execution_timeout = "2s"` on the remote workflow in B, which timed out there.
+    let remote_id = h
+        .remote_id_of_call("bounded", &run_id, 0, Duration::from_secs(5))
+        .await;
+    let remote = history(&h.b, &remote_id, "").await.unwrap();
+    match remote.first().and_then(|e| e.attributes.as_ref()) {
+        Some(Attributes::WorkflowExecutionStartedEventAttributes(a)) => assert_eq!(
+            a.workflow_execution_timeout.as_ref().map(|d| d.seconds),
+            Some(2),
+            "{a:?}"
+        ),
+        other => panic!("first event of {remote_id}: {other:?}"),
+    }
+    assert!(
+        matches!(
+            remote.last().and_then(|e| e.attributes.as_ref()),
+            Some(Attributes::WorkflowExecutionTimedOutEventAttributes(_))
+        ),
+        "B's execution timed out"
     );
     assert_eq!(count_executions(&h.b, &remote_id).await.unwrap(), 1);
 }

@@ -38,6 +38,9 @@ const _: () = {
             queue: "fulfillment",
             workflow_type: "FulfillmentWorkflow",
             bridge_queue: "temporal-bridge",
+            timeouts: ::bridge_runtime::__private::CallTimeouts::DEFAULT,
+            execution_timeout: ::core::option::Option::None,
+            run_timeout: ::core::option::Option::None,
         };
     }
     #[automatically_derived]

@@ -40,6 +40,9 @@ const _: () = {
             queue: "labels",
             workflow_type: "CreateLabel",
             bridge_queue: "bridge-a",
+            timeouts: ::bridge_runtime::__private::CallTimeouts::DEFAULT,
+            execution_timeout: ::core::option::Option::None,
+            run_timeout: ::core::option::Option::None,
         };
     }
     #[doc(hidden)]
@@ -57,6 +60,16 @@ const _: () = {
             queue: "labels",
             workflow_type: "Ping",
             bridge_queue: "bridge-a",
+            timeouts: ::bridge_runtime::__private::CallTimeouts {
+                attempt: ::bridge_runtime::__private::CallTimeouts::DEFAULT.attempt,
+                heartbeat: ::core::time::Duration::from_secs(30),
+            },
+            execution_timeout: ::core::option::Option::Some(
+                ::core::time::Duration::from_secs(5400),
+            ),
+            run_timeout: ::core::option::Option::Some(
+                ::core::time::Duration::from_millis(1500),
+            ),
         };
     }
     #[automatically_derived]
