@@ -44,7 +44,7 @@ pub use pool::{ClusterPool, ClusterPoolBuilder};
 pub use spec::{CallTimeouts, DEFAULT_BRIDGE_QUEUE, MethodSpec, RemoteWorkflowMethod};
 pub use worker::{
     BridgeRegistration, BridgeWorker, DEFAULT_GRACE_PERIOD, DEFAULT_MAX_CONCURRENT_CALLS,
-    Registrar, shutdown_signal,
+    DEFAULT_MAX_POLLERS, Registrar, shutdown_signal,
 };
 
 /// Everything a user of the macros needs in one import.

@@ -23,6 +23,13 @@ use tracing::{info, warn};
 /// Default limit on calls one bridge process holds at once.
 pub const DEFAULT_MAX_CONCURRENT_CALLS: usize = 1000;
 
+/// Default activity-task pollers per bridge queue.
+///
+/// A call is picked up only by a poll, and each poll is a round trip that writes on the source
+/// cluster. With the SDK's default of 5, a burst of 1,000 calls waited 1.2 s at p50 and 26 s at
+/// p95 to be picked up in the bench's capacity case; with 50, 0.18 s and 1.3 s.
+pub const DEFAULT_MAX_POLLERS: usize = 50;
+
 /// Default time in-flight calls get to finish after a stop is requested.
 pub const DEFAULT_GRACE_PERIOD: Duration = Duration::from_secs(10);
 
@@ -86,7 +93,7 @@ pub struct BridgeWorker {
     max_concurrent_calls: usize,
     max_id_len: usize,
     grace_period: Duration,
-    max_pollers: Option<usize>,
+    max_pollers: usize,
 }
 
 impl BridgeWorker {
@@ -99,14 +106,14 @@ impl BridgeWorker {
             max_concurrent_calls: DEFAULT_MAX_CONCURRENT_CALLS,
             max_id_len: DEFAULT_MAX_ID_LEN,
             grace_period: DEFAULT_GRACE_PERIOD,
-            max_pollers: None,
+            max_pollers: DEFAULT_MAX_POLLERS,
         }
     }
 
-    /// Most concurrent activity-task polls per bridge queue (default: the SDK's, 5 with
-    /// autoscaling where the server offers it). More pollers take a burst of calls faster.
+    /// Most concurrent activity-task polls per bridge queue (default
+    /// [`DEFAULT_MAX_POLLERS`]). Each poll is one held-open request to the source cluster.
     pub fn max_pollers(mut self, n: usize) -> Self {
-        self.max_pollers = Some(n);
+        self.max_pollers = n.max(1);
         self
     }
 
@@ -236,9 +243,8 @@ impl BridgeWorker {
                 .register_activities(QueueActivities(registrations))
                 .tuner(tuner)
                 .graceful_shutdown_period(self.grace_period)
-                .maybe_activity_task_poller_behavior(
-                    self.max_pollers
-                        .map(temporalio_sdk::runtime::PollerBehavior::SimpleMaximum),
+                .activity_task_poller_behavior(
+                    temporalio_sdk::runtime::PollerBehavior::SimpleMaximum(self.max_pollers),
                 )
                 .build();
             let worker = Worker::new(&runtime, source_client.clone(), options)
