@@ -22,6 +22,9 @@ pub(crate) struct RemoteWorkflowArgs {
     /// Remote workflow type name.
     #[darling(default)]
     pub workflow: Option<SpannedValue<String>>,
+    /// Remote workflow id template, like `"fulfill-{order.id}"`.
+    #[darling(default)]
+    pub id: Option<SpannedValue<String>>,
     /// Start-to-close timeout of one bridge activity attempt.
     #[darling(default)]
     pub start_to_close_timeout: Option<DurationText>,

@@ -3,6 +3,7 @@
 //! `tokio` cannot change what the expansion means.
 
 use crate::model::{self, Bridge, Method, Timeouts};
+use crate::template::Template;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::{ItemTrait, LitStr};
@@ -83,7 +84,7 @@ fn generate(item: &ItemTrait, model: &Bridge) -> TokenStream {
         .methods
         .iter()
         .zip(&markers)
-        .map(|(m, marker)| caller_fn(m, marker));
+        .map(|(m, marker)| caller_fn(m, marker, &bridge_ident));
     let id_fns = model.methods.iter().map(|m| id_fn(&trait_name, m));
 
     quote! {
@@ -231,39 +232,89 @@ fn call_timeouts(t: &Timeouts) -> TokenStream {
     }
 }
 
-fn caller_fn(m: &Method, marker: &syn::Ident) -> TokenStream {
+fn caller_fn(m: &Method, marker: &syn::Ident, bridge_ident: &syn::Ident) -> TokenStream {
     let ident = &m.ident;
     // Mixed-site hygiene: a user argument named `ctx` cannot clash with this one.
     let ctx = syn::Ident::new("ctx", Span::mixed_site());
+    let opts = syn::Ident::new("options", Span::mixed_site());
     let params = m.args.iter().map(|(n, t)| quote!(#n: #t));
     let output = &m.output;
     let value = args_value(m);
+    let id_doc = match &m.id_template {
+        None => "The remote workflow id is deterministic per call, so retries and bridge \
+                 restarts attach to the same execution."
+            .to_owned(),
+        Some((t, _)) => format!(
+            "The remote workflow id is `{}`: calls with the same values share one remote \
+             execution, and retries and bridge restarts attach to it.",
+            t.text
+        ),
+    };
     let doc = format!(
         "Runs workflow `{}` on cluster `{}` (task queue `{}`) through the bridge, and waits \
-         for its result.\n\nThe remote workflow id is deterministic per call, so retries and \
-         bridge restarts attach to the same execution.",
+         for its result.\n\n{id_doc}",
         m.workflow, m.cluster, m.queue
     );
     let doc_lit = LitStr::new(&doc, m.span);
+    let options = match &m.id_template {
+        None => quote!(::core::default::Default::default()),
+        Some(_) => {
+            let id_fn = format_ident!("{}_remote_id", m.ident);
+            let args = m.args.iter().map(|(n, _)| n);
+            let id = quote!(#bridge_ident::#id_fn(#( &#args ),*));
+            quote! {
+                ::bridge_runtime::__private::CallOptions {
+                    remote_workflow_id: ::core::option::Option::Some(#id),
+                    ..::core::default::Default::default()
+                }
+            }
+        }
+    };
     quote! {
         #[doc = #doc_lit]
         pub async fn #ident<W>(
             #ctx: &::bridge_runtime::__private::WorkflowContext<W>,
             #( #params ),*
         ) -> ::core::result::Result<#output, ::bridge_runtime::__private::BridgeError> {
-            ::bridge_runtime::__private::call_remote_workflow::<#marker, W>(
-                #ctx,
-                #value,
-                ::core::default::Default::default(),
-            )
-            .await
+            // Before the arguments move into the call: the id template reads them.
+            let #opts = #options;
+            ::bridge_runtime::__private::call_remote_workflow::<#marker, W>(#ctx, #value, #opts)
+                .await
         }
     }
+}
+
+/// `::std::format!(...)` of an id template, reading the arguments in scope. Spanned on the
+/// template, so that a field that does not exist or is not `Display` is reported there.
+fn template_format(template: &Template, span: Span) -> TokenStream {
+    let format = LitStr::new(&template.format, span);
+    let values = template.placeholders.iter().map(|p| {
+        let arg = syn::Ident::new(&p.arg, span);
+        let fields = p.fields.iter().map(|f| syn::Ident::new(f, span));
+        quote_spanned!(span=> #arg #( . #fields )*)
+    });
+    quote_spanned!(span=> ::std::format!(#format, #( #values ),*))
 }
 
 fn id_fn(trait_name: &str, m: &Method) -> TokenStream {
     let fn_ident = format_ident!("{}_remote_id", m.ident);
     let method = m.ident.to_string();
+    if let Some((template, span)) = &m.id_template {
+        let doc = format!(
+            "The remote workflow id of a `{method}` call with these arguments, from the \
+             method's id template, before the bridge's length cap \
+             (`bridge_runtime::ids::finalize_id`). Pure and deterministic."
+        );
+        let params = m.args.iter().map(|(n, t)| quote!(#n: &#t));
+        let id = template_format(template, *span);
+        return quote! {
+            #[doc = #doc]
+            #[allow(unused_variables)]
+            pub fn #fn_ident(#( #params ),*) -> ::std::string::String {
+                #id
+            }
+        };
+    }
     let doc = format!(
         "The default remote workflow id of a `{method}` call made at `site`, before the \
          bridge's length cap (`bridge_runtime::ids::finalize_id`). Pure and deterministic."
@@ -327,7 +378,7 @@ mod tests {
             quote!(task_queue = "bridge-a"),
             quote! {
                 trait Shipping {
-                    #[remote_workflow(cluster = "eu", queue = "labels")]
+                    #[remote_workflow(cluster = "eu", queue = "labels", id = "label-{order_id}-{weight_grams}")]
                     async fn create_label(order_id: String, weight_grams: u32) -> Label;
                     #[remote_workflow(
                         cluster = "eu",

@@ -11,6 +11,7 @@ mod attrs;
 mod duration;
 mod expand;
 mod model;
+mod template;
 
 /// Turns a trait of remote workflow methods into bridge activities, typed callers and
 /// registration glue.

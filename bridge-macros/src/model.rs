@@ -4,6 +4,7 @@
 
 use crate::attrs::{BridgeArgs, DurationText, HELPERS, RemoteWorkflowArgs};
 use crate::duration;
+use crate::template::{self, Template};
 use darling::{Error, FromMeta, ast::NestedMeta, util::SpannedValue};
 use heck::ToUpperCamelCase;
 use proc_macro2::{Span, TokenStream};
@@ -58,6 +59,8 @@ pub(crate) struct Method {
     pub queue: String,
     pub workflow: String,
     pub timeouts: Timeouts,
+    /// The id template and the span of its string, when the attribute gives one.
+    pub id_template: Option<(Template, Span)>,
     pub span: Span,
 }
 
@@ -248,6 +251,16 @@ fn parse_method(errors: &mut Errors, f: &mut TraitItemFn) -> Option<Method> {
         }
     };
     let (parsed, timeouts) = parsed?;
+    let id_template = parsed.id.as_ref().and_then(|text| {
+        let names: Vec<String> = args.iter().map(|(n, _)| n.to_string()).collect();
+        match template::parse(text, &names) {
+            Ok(t) => Some((t, text.span())),
+            Err(what) => {
+                errors.push(Error::custom(what).with_span(&text.span()));
+                None
+            }
+        }
+    });
     if errors.len() > before {
         return None;
     }
@@ -262,6 +275,7 @@ fn parse_method(errors: &mut Errors, f: &mut TraitItemFn) -> Option<Method> {
             .map(|w| w.as_str().to_owned())
             .unwrap_or_else(|| name.to_string().to_upper_camel_case()),
         timeouts,
+        id_template,
         span: sig.ident.span(),
     })
 }

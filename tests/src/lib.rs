@@ -34,6 +34,15 @@ pub struct Echo {
     pub remote_workflow_id: String,
 }
 
+/// A request with a business key, for the id template probe.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyedRequest {
+    /// The business key.
+    pub key: String,
+    /// The caller's tag.
+    pub tag: String,
+}
+
 /// The test contract.
 #[bridge]
 pub trait Probe {
@@ -52,6 +61,15 @@ pub trait Probe {
     /// Returns its argument at once: the bench's no-op remote workflow.
     #[remote_workflow(cluster = "b", queue = "probe-b", workflow = "NoopWorkflow")]
     async fn noop(n: u32) -> u32;
+
+    /// An echo under the caller's business key: calls with the same key share one execution.
+    #[remote_workflow(
+        cluster = "b",
+        queue = "probe-b",
+        workflow = "KeyedEchoWorkflow",
+        id = "keyed-echo-{request.key}"
+    )]
+    async fn keyed_echo(request: KeyedRequest) -> Echo;
 
     /// [`Probe::sleep`] with a 2 s execution timeout on B and a 2 s heartbeat timeout.
     #[remote_workflow(
@@ -153,6 +171,43 @@ impl FailWorkflow {
 }
 
 // ---------------------------------------------------------------- cluster A
+
+/// Echoes a keyed request's tag.
+#[workflow]
+#[derive(Default)]
+pub struct KeyedEchoWorkflow;
+
+#[workflow_methods]
+impl KeyedEchoWorkflow {
+    /// Echo.
+    #[run]
+    pub async fn run(
+        ctx: &mut WorkflowContext<Self>,
+        request: KeyedRequest,
+    ) -> WorkflowResult<Echo> {
+        Ok(Echo {
+            tag: request.tag,
+            remote_workflow_id: ctx.workflow_id().to_owned(),
+        })
+    }
+}
+
+/// Calls `keyed_echo` once.
+#[workflow]
+#[derive(Default)]
+pub struct KeyedEchoCallerWorkflow;
+
+#[workflow_methods]
+impl KeyedEchoCallerWorkflow {
+    /// Run.
+    #[run]
+    pub async fn run(
+        ctx: &mut WorkflowContext<Self>,
+        request: KeyedRequest,
+    ) -> WorkflowResult<Echo> {
+        Ok(ProbeCaller::keyed_echo(ctx, request).await?)
+    }
+}
 
 /// Calls `echo` once per tag, in order, and returns what came back.
 #[workflow]
@@ -422,6 +477,8 @@ impl Harness {
             .nonsticky_to_sticky_poll_ratio(0.5)
             .register_workflow::<EchoCallerWorkflow>()
             .unwrap()
+            .register_workflow::<KeyedEchoCallerWorkflow>()
+            .unwrap()
             .register_workflow::<SleepCallerWorkflow>()
             .unwrap()
             .register_workflow::<FailCallerWorkflow>()
@@ -441,6 +498,8 @@ impl Harness {
             .workflow_task_poller_behavior(WORKFLOW_POLLERS)
             .nonsticky_to_sticky_poll_ratio(0.5)
             .register_workflow::<EchoWorkflow>()
+            .unwrap()
+            .register_workflow::<KeyedEchoWorkflow>()
             .unwrap()
             .register_workflow::<SleepWorkflow>()
             .unwrap()

@@ -1,10 +1,12 @@
 //! The foundation's guarantees, on two real local Temporal clusters with real bridge processes.
 
+use bridge_runtime::ids::{DEFAULT_MAX_ID_LEN, finalize_id};
 use bridge_runtime::testing::{count_executions, history, scheduled_activities};
 use std::{process::Command, time::Duration};
 use temporal_bridge_tests::{
     A_QUEUE, BoundedSleepCallerWorkflow, CountdownCallerWorkflow, EchoCallerWorkflow,
-    FailCallerWorkflow, Harness, SleepCallerWorkflow,
+    FailCallerWorkflow, Harness, KeyedEchoCallerWorkflow, KeyedRequest, ProbeBridge,
+    SleepCallerWorkflow,
 };
 use temporalio_client::tonic::IntoRequest;
 use temporalio_client::{WorkflowGetResultOptions, WorkflowHandle, WorkflowStartOptions};
@@ -406,6 +408,59 @@ async fn timeouts_from_the_attribute_reach_both_clusters_and_a_remote_timeout_is
         "B's execution timed out"
     );
     assert_eq!(count_executions(&h.b, &remote_id).await.unwrap(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn id_template_makes_calls_with_one_business_key_share_one_execution() {
+    let h = Harness::start().await;
+    let _bridge = h.in_process_bridge();
+    let call = |workflow_id: &'static str, key: String, tag: &str| {
+        let request = KeyedRequest {
+            key,
+            tag: tag.to_owned(),
+        };
+        let a = h.a.clone();
+        async move {
+            let handle = a
+                .start_workflow(
+                    KeyedEchoCallerWorkflow::run,
+                    request,
+                    WorkflowStartOptions::new(A_QUEUE, workflow_id).build(),
+                )
+                .await
+                .unwrap();
+            result_of(&handle).await
+        }
+    };
+    // Unusual characters are kept, control characters percent-encoded.
+    let key = "order 7/ü\n".to_owned();
+    let first = call("keyed-1", key.clone(), "first").await;
+    assert_eq!(first.tag, "first");
+    assert_eq!(first.remote_workflow_id, "keyed-echo-order 7/ü%0A");
+    let raw = ProbeBridge::keyed_echo_remote_id(&KeyedRequest {
+        key: key.clone(),
+        tag: "any".into(),
+    });
+    assert_eq!(
+        finalize_id(&raw, DEFAULT_MAX_ID_LEN),
+        first.remote_workflow_id
+    );
+
+    // Another workflow with the same key attaches to the closed execution's result.
+    let second = call("keyed-2", key, "second").await;
+    assert_eq!(second, first, "same key: the first execution's result");
+    assert_eq!(
+        count_executions(&h.b, &first.remote_workflow_id)
+            .await
+            .unwrap(),
+        1
+    );
+
+    // A key that makes the id too long is capped with a hash suffix, and still works.
+    let long = call("keyed-3", "k".repeat(1200), "long").await;
+    assert_eq!(long.tag, "long");
+    assert_eq!(long.remote_workflow_id.len(), DEFAULT_MAX_ID_LEN);
+    assert!(long.remote_workflow_id.starts_with("keyed-echo-kkk"));
 }
 
 #[test]

@@ -52,10 +52,11 @@ The remote workflow id is deterministic per call, so retries and bridge restarts
             ctx: &::bridge_runtime::__private::WorkflowContext<W>,
             order: Order,
         ) -> ::core::result::Result<Shipment, ::bridge_runtime::__private::BridgeError> {
+            let options = ::core::default::Default::default();
             ::bridge_runtime::__private::call_remote_workflow::<
                 __BridgeMethod_fulfill,
                 W,
-            >(ctx, order, ::core::default::Default::default())
+            >(ctx, order, options)
                 .await
         }
     }

@@ -76,19 +76,25 @@ const _: () = {
     impl ShippingCaller {
         /**Runs workflow `CreateLabel` on cluster `eu` (task queue `labels`) through the bridge, and waits for its result.
 
-The remote workflow id is deterministic per call, so retries and bridge restarts attach to the same execution.*/
+The remote workflow id is `label-{order_id}-{weight_grams}`: calls with the same values share one remote execution, and retries and bridge restarts attach to it.*/
         pub async fn create_label<W>(
             ctx: &::bridge_runtime::__private::WorkflowContext<W>,
             order_id: String,
             weight_grams: u32,
         ) -> ::core::result::Result<Label, ::bridge_runtime::__private::BridgeError> {
+            let options = ::bridge_runtime::__private::CallOptions {
+                remote_workflow_id: ::core::option::Option::Some(
+                    ShippingBridge::create_label_remote_id(&order_id, &weight_grams),
+                ),
+                ..::core::default::Default::default()
+            };
             ::bridge_runtime::__private::call_remote_workflow::<
                 __BridgeMethod_create_label,
                 W,
             >(
                     ctx,
                     ::bridge_runtime::__private::MultiArgs2(order_id, weight_grams),
-                    ::core::default::Default::default(),
+                    options,
                 )
                 .await
         }
@@ -98,20 +104,23 @@ The remote workflow id is deterministic per call, so retries and bridge restarts
         pub async fn ping<W>(
             ctx: &::bridge_runtime::__private::WorkflowContext<W>,
         ) -> ::core::result::Result<(), ::bridge_runtime::__private::BridgeError> {
+            let options = ::core::default::Default::default();
             ::bridge_runtime::__private::call_remote_workflow::<
                 __BridgeMethod_ping,
                 W,
-            >(ctx, (), ::core::default::Default::default())
+            >(ctx, (), options)
                 .await
         }
     }
     #[automatically_derived]
     impl ShippingBridge {
-        ///The default remote workflow id of a `create_label` call made at `site`, before the bridge's length cap (`bridge_runtime::ids::finalize_id`). Pure and deterministic.
+        ///The remote workflow id of a `create_label` call with these arguments, from the method's id template, before the bridge's length cap (`bridge_runtime::ids::finalize_id`). Pure and deterministic.
+        #[allow(unused_variables)]
         pub fn create_label_remote_id(
-            site: &::bridge_runtime::ids::CallSite<'_>,
+            order_id: &String,
+            weight_grams: &u32,
         ) -> ::std::string::String {
-            ::bridge_runtime::ids::default_remote_id("Shipping", "create_label", site)
+            ::std::format!("label-{}-{}", order_id, weight_grams)
         }
         ///The default remote workflow id of a `ping` call made at `site`, before the bridge's length cap (`bridge_runtime::ids::finalize_id`). Pure and deterministic.
         pub fn ping_remote_id(

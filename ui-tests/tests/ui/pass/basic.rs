@@ -22,6 +22,17 @@ pub trait Fulfillment {
 
     #[remote_workflow(cluster = "eu-west_2", queue = "fulfillment")]
     async fn split(order: Order, parcels: u32, note: String) -> Vec<Shipment>;
+
+    /// An id template over a field and a second argument, and remote timeouts.
+    #[remote_workflow(
+        cluster = "b",
+        queue = "fulfillment",
+        id = "label-{order.id}-{parcels}",
+        execution_timeout = "1h",
+        run_timeout = "30m",
+        heartbeat_timeout = "10s"
+    )]
+    async fn label(order: Order, parcels: u32) -> String;
 }
 
 fn registration_is_usable(pool: ClusterPool) -> BridgeWorker {
@@ -35,7 +46,12 @@ async fn caller_is_usable<W>(
     FulfillmentCaller::ping(ctx).await?;
     let _all: Vec<Shipment> =
         FulfillmentCaller::split(ctx, Order { id: "2".into() }, 2, "fragile".into()).await?;
+    let _label: String = FulfillmentCaller::label(ctx, Order { id: "3".into() }, 2).await?;
     Ok(())
+}
+
+fn template_id_is_computable() -> String {
+    FulfillmentBridge::label_remote_id(&Order { id: "3".into() }, &2)
 }
 
 fn main() {
@@ -57,4 +73,10 @@ fn main() {
     assert_eq!(specs[0].bridge_queue, "bridge-a");
     assert_eq!(specs[1].workflow_type, "Ping");
     assert_eq!(specs[2].cluster, "eu-west_2");
+    assert_eq!(template_id_is_computable(), "label-3-2");
+    let hour = std::time::Duration::from_secs(3600);
+    assert_eq!(specs[3].execution_timeout, Some(hour));
+    assert_eq!(specs[3].run_timeout, Some(hour / 2));
+    assert_eq!(specs[3].timeouts.heartbeat, std::time::Duration::from_secs(10));
+    assert_eq!(specs[3].timeouts.attempt, hour);
 }
