@@ -25,6 +25,9 @@ pub(crate) struct RemoteWorkflowArgs {
     /// Remote workflow id template, like `"fulfill-{order.id}"`.
     #[darling(default)]
     pub id: Option<SpannedValue<String>>,
+    /// What cancelling the caller does to the remote workflow.
+    #[darling(default)]
+    pub on_cancel: Option<SpannedValue<String>>,
     /// Start-to-close timeout of one bridge activity attempt.
     #[darling(default)]
     pub start_to_close_timeout: Option<DurationText>,

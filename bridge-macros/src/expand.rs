@@ -167,6 +167,11 @@ fn marker_impl(
         optional_duration(m.timeouts.execution),
         optional_duration(m.timeouts.run),
     );
+    let on_cancel = match m.on_cancel {
+        model::OnCancel::Cancel => quote!(Cancel),
+        model::OnCancel::Terminate => quote!(Terminate),
+        model::OnCancel::Abandon => quote!(Abandon),
+    };
     // Spanned on the method, so that a type that is not serializable is reported there.
     quote_spanned! {m.span=>
         #[doc(hidden)]
@@ -189,6 +194,7 @@ fn marker_impl(
                     timeouts: #timeouts,
                     execution_timeout: #execution,
                     run_timeout: #run,
+                    on_cancel: ::bridge_runtime::__private::OnCancel::#on_cancel,
                 };
         }
     }

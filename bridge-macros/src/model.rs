@@ -59,9 +59,20 @@ pub(crate) struct Method {
     pub queue: String,
     pub workflow: String,
     pub timeouts: Timeouts,
+    /// `on_cancel`: "cancel", "terminate" or "abandon".
+    pub on_cancel: OnCancel,
     /// The id template and the span of its string, when the attribute gives one.
     pub id_template: Option<(Template, Span)>,
     pub span: Span,
+}
+
+/// What cancelling the caller does to the remote workflow.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum OnCancel {
+    #[default]
+    Cancel,
+    Terminate,
+    Abandon,
 }
 
 /// Durations given in `#[remote_workflow(...)]`, in milliseconds; `None` keeps the default.
@@ -251,6 +262,21 @@ fn parse_method(errors: &mut Errors, f: &mut TraitItemFn) -> Option<Method> {
         }
     };
     let (parsed, timeouts) = parsed?;
+    let on_cancel = match parsed.on_cancel.as_ref().map(|v| (v.as_str(), v.span())) {
+        None | Some(("cancel", _)) => OnCancel::Cancel,
+        Some(("terminate", _)) => OnCancel::Terminate,
+        Some(("abandon", _)) => OnCancel::Abandon,
+        Some((other, span)) => {
+            errors.push(
+                Error::custom(format!(
+                    "`on_cancel = \"{other}\"` is not a policy; use \"cancel\" (request \
+                     cancellation, the default), \"terminate\" or \"abandon\" (leave it running)"
+                ))
+                .with_span(&span),
+            );
+            OnCancel::Cancel
+        }
+    };
     let id_template = parsed.id.as_ref().and_then(|text| {
         let names: Vec<String> = args.iter().map(|(n, _)| n.to_string()).collect();
         match template::parse(text, &names) {
@@ -275,6 +301,7 @@ fn parse_method(errors: &mut Errors, f: &mut TraitItemFn) -> Option<Method> {
             .map(|w| w.as_str().to_owned())
             .unwrap_or_else(|| name.to_string().to_upper_camel_case()),
         timeouts,
+        on_cancel,
         id_template,
         span: sig.ident.span(),
     })

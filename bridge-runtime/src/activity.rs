@@ -3,26 +3,29 @@
 //! One call is: read the header, fix the remote workflow id, start the remote workflow with
 //! id-conflict policy UseExisting and id-reuse policy RejectDuplicate, and long-poll its close
 //! event while heartbeating. Every step is idempotent, so any attempt on any bridge process
-//! reaches the same single remote execution.
+//! reaches the same single remote execution. When the caller is cancelled, the remote workflow
+//! is cancelled, terminated or left alone per the method's `on_cancel`; a stop for any other
+//! reason (shutdown, a timed-out attempt) never touches it.
 
 use crate::{
     ids::{CallSite, default_remote_id, finalize_id},
     pool::ClusterPool,
     spec::failure_types as ft,
-    spec::{CallHeader, FailureDetails, MethodSpec, RemoteWorkflowMethod, WaitProgress},
+    spec::{CallHeader, FailureDetails, MethodSpec, OnCancel, RemoteWorkflowMethod, WaitProgress},
 };
 use futures::{FutureExt, future::BoxFuture};
 use std::{marker::PhantomData, sync::Arc, time::Duration};
 use temporalio_client::{
-    Client, WorkflowGetResultOptions, WorkflowHandle, WorkflowIdConflictPolicy,
-    WorkflowIdReusePolicy, WorkflowStartOptions,
-    errors::{WorkflowGetResultError, WorkflowStartError},
+    Client, WorkflowCancelOptions, WorkflowDescribeOptions, WorkflowGetResultOptions,
+    WorkflowHandle, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowStartOptions,
+    WorkflowTerminateOptions,
+    errors::{WorkflowGetResultError, WorkflowInteractionError, WorkflowStartError},
 };
 use temporalio_common::{
     ActivityDefinition, UntypedWorkflow,
     data_converters::RawValue,
     error::{ApplicationFailure, IncomingError},
-    protos::temporal::api::common::v1::Payload,
+    protos::temporal::api::{common::v1::Payload, enums::v1::PendingActivityState},
 };
 use temporalio_sdk::activities::{
     ActivityContext, ActivityDefinitions, ActivityError, ActivityImplementer, ExecutableActivity,
@@ -181,7 +184,15 @@ async fn run_call(
             )
         })?;
         let handle = start_or_attach(&client, spec, &remote_id, payloads).await?;
-        wait(handle, spec, &ctx, &remote_id, info.heartbeat_timeout).await
+        wait(
+            &client,
+            handle,
+            spec,
+            &ctx,
+            &remote_id,
+            info.heartbeat_timeout,
+        )
+        .await
     }
     .instrument(span)
     .await
@@ -285,6 +296,7 @@ fn classify_status(spec: &MethodSpec, remote_id: &str, status: &Status) -> Activ
 /// Long-polls the remote workflow's close event, heartbeating so that a dead bridge is noticed
 /// within one heartbeat timeout. Follows continue-as-new and retries to the final run.
 async fn wait(
+    client: &Client,
     handle: RemoteHandle,
     spec: &'static MethodSpec,
     ctx: &ActivityContext,
@@ -314,9 +326,7 @@ async fn wait(
                 }
             }
             _ = ctx.cancelled() => {
-                // A bridge that stops, or a call that is cancelled, leaves the remote workflow
-                // alone here: another attempt attaches to it.
-                info!("bridge activity cancelled while waiting");
+                on_cancelled(client, spec, ctx, remote_id).await;
                 return Err(ActivityError::cancelled());
             }
         }
@@ -373,6 +383,90 @@ async fn wait(
             other.to_string(),
             false,
         )),
+    }
+}
+
+/// The activity was cancelled: act on the remote workflow per `on_cancel`, but only if the
+/// caller asked for it.
+///
+/// The SDK does not say why an activity is cancelled: the caller's request, this bridge shutting
+/// down, or an attempt that the source cluster already timed out all look the same. Only the
+/// first may touch the remote workflow (the others are retried, and the retry attaches to it), so
+/// the bridge asks the source cluster whether this activity is cancel-requested.
+async fn on_cancelled(client: &Client, spec: &MethodSpec, ctx: &ActivityContext, remote_id: &str) {
+    if !cancel_requested(ctx).await {
+        info!(
+            "bridge activity stopped without a cancel request; the remote workflow is left for the next attempt"
+        );
+        return;
+    }
+    let remote = client.get_workflow_handle::<UntypedWorkflow>(remote_id);
+    let reason = format!(
+        "the caller of {}.{} was cancelled",
+        spec.trait_name, spec.method
+    );
+    let mut backoff = Duration::from_millis(200);
+    for attempt in 1..=CANCEL_ATTEMPTS {
+        let result = match spec.on_cancel {
+            OnCancel::Abandon => {
+                info!("call cancelled; the remote workflow keeps running (on_cancel = abandon)");
+                return;
+            }
+            OnCancel::Cancel => {
+                remote
+                    .cancel(
+                        WorkflowCancelOptions::builder()
+                            .reason(reason.clone())
+                            .build(),
+                    )
+                    .await
+            }
+            OnCancel::Terminate => {
+                remote
+                    .terminate(
+                        WorkflowTerminateOptions::builder()
+                            .reason(reason.clone())
+                            .build(),
+                    )
+                    .await
+            }
+        };
+        match result {
+            Ok(()) => {
+                info!(on_cancel = ?spec.on_cancel, "call cancelled; acted on the remote workflow");
+                return;
+            }
+            // Already closed: nothing left to act on.
+            Err(WorkflowInteractionError::NotFound(_)) => return,
+            Err(e) if attempt == CANCEL_ATTEMPTS => {
+                warn!(error = %e, on_cancel = ?spec.on_cancel, "could not act on the remote workflow; it may keep running");
+            }
+            Err(e) => {
+                warn!(error = %e, attempt, "acting on the remote workflow failed; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+            }
+        }
+    }
+}
+
+/// Attempts at cancelling or terminating a remote workflow, 0.2 s apart and doubling.
+const CANCEL_ATTEMPTS: u32 = 5;
+
+/// Whether the source cluster has a cancel request for this activity.
+async fn cancel_requested(ctx: &ActivityContext) -> bool {
+    let Some(caller) = ctx.workflow_handle::<UntypedWorkflow>() else {
+        return false;
+    };
+    match caller.describe(WorkflowDescribeOptions::default()).await {
+        Ok(d) => d.raw_description.pending_activities.iter().any(|p| {
+            p.activity_id == ctx.info().activity_id
+                && p.state() == PendingActivityState::CancelRequested
+        }),
+        Err(e) => {
+            warn!(error = %e, "could not read the caller's state; treating the stop as not a cancel request");
+            false
+        }
     }
 }
 

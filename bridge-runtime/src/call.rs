@@ -4,7 +4,7 @@
 use crate::{
     error::BridgeError,
     spec::{
-        CallHeader, CallTimeouts, FailureDetails, MethodSpec, RemoteWorkflowMethod,
+        CallHeader, CallTimeouts, FailureDetails, MethodSpec, OnCancel, RemoteWorkflowMethod,
         failure_types as ft,
     },
 };
@@ -18,7 +18,7 @@ use temporalio_common::{
     error::{ActivityExecutionError, IncomingError},
     protos::temporal::api::failure::v1::{Failure, failure::FailureInfo},
 };
-use temporalio_workflow::{ActivityOptions, WorkflowContext};
+use temporalio_workflow::{ActivityCancellationType, ActivityOptions, WorkflowContext};
 
 /// Per-call settings of a bridged call. The generated callers pass the trait's declared values.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -74,6 +74,14 @@ pub async fn call_remote_workflow<M: RemoteWorkflowMethod, W>(
     let activity_options = ActivityOptions::with_start_to_close_timeout(timeouts.attempt)
         .task_queue(spec.bridge_queue.to_owned())
         .heartbeat_timeout(timeouts.heartbeat)
+        // Cancel and terminate act on the remote workflow before the call resolves; abandon
+        // only frees the bridge.
+        .cancellation_type(match spec.on_cancel {
+            OnCancel::Abandon => ActivityCancellationType::TryCancel,
+            OnCancel::Cancel | OnCancel::Terminate => {
+                ActivityCancellationType::WaitCancellationCompleted
+            }
+        })
         .retry_policy(bridge_retry_policy())
         .summary(format!(
             "{} on cluster {}",

@@ -41,7 +41,7 @@ pub use bridge_macros::{bridge, remote_workflow};
 pub use call::{CallOptions, bridge_retry_policy, call_remote_workflow};
 pub use error::{BridgeError, ConfigError, PoolError, WorkerError};
 pub use pool::{ClusterPool, ClusterPoolBuilder};
-pub use spec::{CallTimeouts, DEFAULT_BRIDGE_QUEUE, MethodSpec, RemoteWorkflowMethod};
+pub use spec::{CallTimeouts, DEFAULT_BRIDGE_QUEUE, MethodSpec, OnCancel, RemoteWorkflowMethod};
 pub use worker::{
     BridgeRegistration, BridgeWorker, DEFAULT_GRACE_PERIOD, DEFAULT_MAX_CONCURRENT_CALLS,
     DEFAULT_MAX_POLLERS, Registrar, shutdown_signal,
@@ -58,8 +58,8 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::{
-        BridgeRegistration, CallOptions, CallTimeouts, MethodSpec, Registrar, RemoteWorkflowMethod,
-        call_remote_workflow, error::BridgeError,
+        BridgeRegistration, CallOptions, CallTimeouts, MethodSpec, OnCancel, Registrar,
+        RemoteWorkflowMethod, call_remote_workflow, error::BridgeError,
     };
     pub use ::core;
     pub use ::std;

@@ -35,6 +35,26 @@ pub struct MethodSpec {
     pub execution_timeout: Option<Duration>,
     /// The remote workflow's run timeout; `None` for no limit.
     pub run_timeout: Option<Duration>,
+    /// What cancelling the caller does to the remote workflow.
+    pub on_cancel: OnCancel,
+}
+
+/// What cancelling the calling workflow (or its call) does to the remote workflow
+/// (`on_cancel = "..."`).
+///
+/// The bridge learns of a cancellation from its next heartbeat and checks with the source
+/// cluster that the call's activity really is cancel-requested, so a bridge that shuts down, or
+/// an attempt that timed out, never touches the remote workflow.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OnCancel {
+    /// Request cancellation of the remote workflow, which may clean up (the default). The call
+    /// resolves once the request has been made.
+    #[default]
+    Cancel,
+    /// Terminate the remote workflow at once.
+    Terminate,
+    /// Leave the remote workflow running; the call resolves as cancelled at once.
+    Abandon,
 }
 
 /// The activity options every bridged call uses unless overridden.

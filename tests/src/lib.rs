@@ -71,6 +71,24 @@ pub trait Probe {
     )]
     async fn keyed_echo(request: KeyedRequest) -> Echo;
 
+    /// [`Probe::sleep`], terminated when the caller is cancelled.
+    #[remote_workflow(
+        cluster = "b",
+        queue = "probe-b",
+        workflow = "SleepWorkflow",
+        on_cancel = "terminate"
+    )]
+    async fn sleep_terminate(secs: u64) -> String;
+
+    /// [`Probe::sleep`], left running when the caller is cancelled.
+    #[remote_workflow(
+        cluster = "b",
+        queue = "probe-b",
+        workflow = "SleepWorkflow",
+        on_cancel = "abandon"
+    )]
+    async fn sleep_abandon(secs: u64) -> String;
+
     /// [`Probe::sleep`] with a 2 s execution timeout on B and a 2 s heartbeat timeout.
     #[remote_workflow(
         cluster = "b",
@@ -115,8 +133,13 @@ impl SleepWorkflow {
     /// Sleep.
     #[run]
     pub async fn run(ctx: &mut WorkflowContext<Self>, secs: u64) -> WorkflowResult<String> {
-        ctx.timer(Duration::from_secs(secs)).await;
-        Ok(format!("slept {secs}"))
+        match ctx.timer(Duration::from_secs(secs)).await {
+            temporalio_workflow::TimerResult::Fired => Ok(format!("slept {secs}")),
+            // A cancel request cancels the timer; end as cancelled, as a real workflow would.
+            temporalio_workflow::TimerResult::Cancelled => {
+                Err(temporalio_workflow::WorkflowTermination::cancelled())
+            }
+        }
     }
 }
 
@@ -418,6 +441,29 @@ impl FailCallerWorkflow {
     }
 }
 
+/// Sleeps 300 s on B through `sleep` (`mode` "cancel"), `sleep_terminate` or `sleep_abandon`,
+/// and reports the error it gets, as `Debug`: the cancellation tests cancel it.
+#[workflow]
+#[derive(Default)]
+pub struct CancellableSleepCallerWorkflow;
+
+#[workflow_methods]
+impl CancellableSleepCallerWorkflow {
+    /// Run.
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, mode: String) -> WorkflowResult<String> {
+        let outcome = match mode.as_str() {
+            "terminate" => ProbeCaller::sleep_terminate(ctx, 300).await,
+            "abandon" => ProbeCaller::sleep_abandon(ctx, 300).await,
+            _ => ProbeCaller::sleep(ctx, 300).await,
+        };
+        Ok(match outcome {
+            Ok(v) => format!("unexpected success: {v}"),
+            Err(e) => format!("{e:?}"),
+        })
+    }
+}
+
 /// Calls [`Probe::bounded_sleep`] and reports the error it gets, as `Debug`.
 #[workflow]
 #[derive(Default)]
@@ -485,6 +531,8 @@ impl Harness {
             .unwrap()
             .register_workflow::<BoundedSleepCallerWorkflow>()
             .unwrap()
+            .register_workflow::<CancellableSleepCallerWorkflow>()
+            .unwrap()
             .register_workflow::<CountdownCallerWorkflow>()
             .unwrap()
             .register_workflow::<BridgedNoopCallerWorkflow>()
@@ -541,9 +589,15 @@ impl Harness {
     /// A bridge in its own OS process (the `test-bridge` binary at `exe`, which integration
     /// tests get from `env!("CARGO_BIN_EXE_test-bridge")`), so that it can be killed.
     pub fn spawn_bridge_process(&self, exe: &str) -> BridgeProcess {
+        self.spawn_bridge_process_with(exe, &[])
+    }
+
+    /// Like [`Harness::spawn_bridge_process`], with extra environment variables.
+    pub fn spawn_bridge_process_with(&self, exe: &str, env: &[(&str, &str)]) -> BridgeProcess {
         let child = Command::new(exe)
             .envs(self.clusters.env_vars())
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .spawn()
             .expect("spawn test-bridge");
@@ -581,6 +635,8 @@ impl Harness {
                     "countdown" => ProbeBridge::countdown_remote_id(&site),
                     "noop" => ProbeBridge::noop_remote_id(&site),
                     "bounded_sleep" => ProbeBridge::bounded_sleep_remote_id(&site),
+                    "sleep_terminate" => ProbeBridge::sleep_terminate_remote_id(&site),
+                    "sleep_abandon" => ProbeBridge::sleep_abandon_remote_id(&site),
                     _ => ProbeBridge::fail_remote_id(&site),
                 };
                 return finalize_id(&raw, DEFAULT_MAX_ID_LEN);

@@ -4,17 +4,20 @@ use bridge_runtime::ids::{DEFAULT_MAX_ID_LEN, finalize_id};
 use bridge_runtime::testing::{count_executions, history, scheduled_activities};
 use std::{process::Command, time::Duration};
 use temporal_bridge_tests::{
-    A_QUEUE, BoundedSleepCallerWorkflow, CountdownCallerWorkflow, EchoCallerWorkflow,
-    FailCallerWorkflow, Harness, KeyedEchoCallerWorkflow, KeyedRequest, ProbeBridge,
-    SleepCallerWorkflow,
+    A_QUEUE, BoundedSleepCallerWorkflow, CancellableSleepCallerWorkflow, CountdownCallerWorkflow,
+    EchoCallerWorkflow, FailCallerWorkflow, Harness, KeyedEchoCallerWorkflow, KeyedRequest,
+    ProbeBridge, SleepCallerWorkflow,
 };
 use temporalio_client::tonic::IntoRequest;
-use temporalio_client::{WorkflowGetResultOptions, WorkflowHandle, WorkflowStartOptions};
+use temporalio_client::{
+    WorkflowCancelOptions, WorkflowDescribeOptions, WorkflowGetResultOptions, WorkflowHandle,
+    WorkflowStartOptions,
+};
 use temporalio_common::{
     HasWorkflowDefinition, UntypedWorkflow,
     protos::temporal::api::{
         common::v1::WorkflowExecution, enums::v1::HistoryEventFilterType,
-        history::v1::history_event::Attributes,
+        enums::v1::WorkflowExecutionStatus, history::v1::history_event::Attributes,
         workflowservice::v1::GetWorkflowExecutionHistoryRequest,
     },
 };
@@ -461,6 +464,117 @@ async fn id_template_makes_calls_with_one_business_key_share_one_execution() {
     assert_eq!(long.tag, "long");
     assert_eq!(long.remote_workflow_id.len(), DEFAULT_MAX_ID_LEN);
     assert!(long.remote_workflow_id.starts_with("keyed-echo-kkk"));
+}
+
+/// The status of the latest run of `workflow_id` on B.
+async fn status_on_b(h: &Harness, workflow_id: &str) -> WorkflowExecutionStatus {
+    h.b.get_workflow_handle::<UntypedWorkflow>(workflow_id)
+        .describe(WorkflowDescribeOptions::default())
+        .await
+        .expect("describe on B")
+        .raw_description
+        .workflow_execution_info
+        .expect("execution info")
+        .status()
+}
+
+/// Waits up to `timeout` for `workflow_id` on B to reach `want`.
+async fn wait_status_on_b(
+    h: &Harness,
+    workflow_id: &str,
+    want: WorkflowExecutionStatus,
+    timeout: Duration,
+) {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let now = status_on_b(h, workflow_id).await;
+        if now == want {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{workflow_id} on B is {now:?}, not {want:?}, after {timeout:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancelling_the_caller_cancels_terminates_or_abandons_the_remote_workflow() {
+    let h = Harness::start().await;
+    let _bridge = h.in_process_bridge();
+    for (mode, remote_after) in [
+        ("cancel", WorkflowExecutionStatus::Canceled),
+        ("terminate", WorkflowExecutionStatus::Terminated),
+        ("abandon", WorkflowExecutionStatus::Running),
+    ] {
+        let workflow_id = format!("cancel-{mode}");
+        let handle =
+            h.a.start_workflow(
+                CancellableSleepCallerWorkflow::run,
+                mode.to_owned(),
+                WorkflowStartOptions::new(A_QUEUE, &workflow_id).build(),
+            )
+            .await
+            .unwrap();
+        let run_id = handle.run_id().unwrap().to_owned();
+        let remote_id = h
+            .remote_id_of_call(&workflow_id, &run_id, 0, Duration::from_secs(10))
+            .await;
+        h.wait_exists_on_b(&remote_id, Duration::from_secs(10))
+            .await;
+        assert_eq!(
+            status_on_b(&h, &remote_id).await,
+            WorkflowExecutionStatus::Running
+        );
+
+        handle
+            .cancel(WorkflowCancelOptions::builder().reason("test").build())
+            .await
+            .unwrap();
+        // The bridge hears of it on its next heartbeat (5 s timeout: within about 4 s).
+        let seen = result_of(&handle).await;
+        assert!(seen.starts_with("Cancelled"), "{mode}: {seen}");
+        wait_status_on_b(&h, &remote_id, remote_after, Duration::from_secs(15)).await;
+        if remote_after == WorkflowExecutionStatus::Running {
+            // Abandoned: still running a while after the caller resolved.
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            assert_eq!(
+                status_on_b(&h, &remote_id).await,
+                WorkflowExecutionStatus::Running,
+                "abandon leaves the remote workflow alone"
+            );
+        }
+        assert_eq!(count_executions(&h.b, &remote_id).await.unwrap(), 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bridge_stopping_past_its_grace_period_leaves_the_remote_workflow_running() {
+    let h = Harness::start().await;
+    let mut first = h.spawn_bridge_process_with(BRIDGE, &[("TEST_BRIDGE_GRACE_MS", "300")]);
+    let (handle, run_id, remote_id) = start_sleep_call(&h, "outlived", 8).await;
+
+    // The grace period runs out with the call in flight: the SDK cancels the activity, which
+    // must not be taken for the caller's cancel request.
+    first.terminate();
+    tokio::task::spawn_blocking(move || first.wait_exit(Duration::from_secs(30)))
+        .await
+        .unwrap();
+    assert_eq!(
+        status_on_b(&h, &remote_id).await,
+        WorkflowExecutionStatus::Running,
+        "a stopping bridge leaves the remote workflow alone"
+    );
+
+    // Another bridge takes the call over after the heartbeat timeout and attaches.
+    let _second = h.in_process_bridge();
+    assert_eq!(result_of(&handle).await, "slept 8");
+    let call = &scheduled_activities(&h.a, "outlived", &run_id)
+        .await
+        .unwrap()[0];
+    assert!(call.started_attempt >= Some(2), "{call:?}");
+    assert_eq!(count_executions(&h.b, &remote_id).await.unwrap(), 1);
 }
 
 #[test]

@@ -41,6 +41,7 @@ const _: () = {
             timeouts: ::bridge_runtime::__private::CallTimeouts::DEFAULT,
             execution_timeout: ::core::option::Option::None,
             run_timeout: ::core::option::Option::None,
+            on_cancel: ::bridge_runtime::__private::OnCancel::Cancel,
         };
     }
     #[automatically_derived]

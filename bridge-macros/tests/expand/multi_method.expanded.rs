@@ -43,6 +43,7 @@ const _: () = {
             timeouts: ::bridge_runtime::__private::CallTimeouts::DEFAULT,
             execution_timeout: ::core::option::Option::None,
             run_timeout: ::core::option::Option::None,
+            on_cancel: ::bridge_runtime::__private::OnCancel::Cancel,
         };
     }
     #[doc(hidden)]
@@ -70,6 +71,7 @@ const _: () = {
             run_timeout: ::core::option::Option::Some(
                 ::core::time::Duration::from_millis(1500),
             ),
+            on_cancel: ::bridge_runtime::__private::OnCancel::Cancel,
         };
     }
     #[automatically_derived]

@@ -17,6 +17,13 @@ async fn main() {
         {
             worker = worker.max_pollers(n);
         }
+        // A knob for the shutdown tests: the drain's grace period.
+        if let Some(ms) = std::env::var("TEST_BRIDGE_GRACE_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            worker = worker.grace_period(std::time::Duration::from_millis(ms));
+        }
         worker.run_until_signal().await?;
         Ok::<_, Box<dyn std::error::Error>>(())
     }
