@@ -276,6 +276,17 @@ fn caller_fn(m: &Method, marker: &syn::Ident, bridge_ident: &syn::Ident) -> Toke
             }
         }
     };
+    let start_ident = format_ident!("start_{}", m.ident);
+    let start_doc = LitStr::new(
+        &format!(
+            "Starts workflow `{}` on cluster `{}` through the bridge and returns once it has \
+             started, with a handle whose `result` waits for it. Dropping the handle makes a \
+             detached start.",
+            m.workflow, m.cluster
+        ),
+        m.span,
+    );
+    let params: Vec<_> = params.collect();
     quote! {
         #[doc = #doc_lit]
         pub async fn #ident<W>(
@@ -285,6 +296,19 @@ fn caller_fn(m: &Method, marker: &syn::Ident, bridge_ident: &syn::Ident) -> Toke
             // Before the arguments move into the call: the id template reads them.
             let #opts = #options;
             ::bridge_runtime::__private::call_remote_workflow::<#marker, W>(#ctx, #value, #opts)
+                .await
+        }
+
+        #[doc = #start_doc]
+        pub async fn #start_ident<W>(
+            #ctx: &::bridge_runtime::__private::WorkflowContext<W>,
+            #( #params ),*
+        ) -> ::core::result::Result<
+            ::bridge_runtime::__private::RemoteWorkflowHandle<#output>,
+            ::bridge_runtime::__private::BridgeError,
+        > {
+            let #opts = #options;
+            ::bridge_runtime::__private::start_remote_workflow::<#marker, W>(#ctx, #value, #opts)
                 .await
         }
     }

@@ -135,6 +135,20 @@ pub(crate) fn parse(args: TokenStream, item: &mut ItemTrait) -> Result<Bridge, E
             ),
         }
     }
+    // Every method `m` also gets a caller `start_m`; a method of that name would clash with it.
+    for m in &methods {
+        let starter = format!("start_{}", m.ident);
+        if let Some(other) = methods.iter().find(|o| o.ident == starter) {
+            errors.push(
+                Error::custom(format!(
+                    "method `{starter}` clashes with `{}Caller::{starter}`, the starter \
+                     generated for `{}`; rename one of them",
+                    item.ident, m.ident
+                ))
+                .with_span(&other.ident),
+            );
+        }
+    }
     if methods.is_empty() && item.items.is_empty() {
         errors.push(
             Error::custom(

@@ -11,7 +11,10 @@ use crate::{
     ids::{CallSite, default_remote_id, finalize_id},
     pool::ClusterPool,
     spec::failure_types as ft,
-    spec::{CallHeader, FailureDetails, MethodSpec, OnCancel, RemoteWorkflowMethod, WaitProgress},
+    spec::{
+        CallHeader, FailureDetails, MethodSpec, OnCancel, RemoteStarted, RemoteWorkflowMethod,
+        WaitProgress,
+    },
 };
 use futures::{FutureExt, future::BoxFuture};
 use std::{marker::PhantomData, sync::Arc, time::Duration};
@@ -75,7 +78,83 @@ impl<M> MethodHost<M> {
 
 impl<M: RemoteWorkflowMethod> ActivityImplementer for MethodHost<M> {
     fn register_all(self: Arc<Self>, defs: &mut ActivityDefinitions) {
-        defs.register_activity::<BridgeActivity<M>>(self);
+        defs.register_activity::<BridgeActivity<M>>(self.clone());
+        defs.register_activity::<PartActivity<M, StartPart>>(self.clone());
+        defs.register_activity::<PartActivity<M, WaitPart>>(self);
+    }
+}
+
+/// Which part of a call an activity runs: all of it, only the start, or only the wait.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Part {
+    Call,
+    Start,
+    Wait,
+}
+
+/// Selects a [`PartActivity`]'s part at the type level.
+pub trait CallPart: 'static {
+    /// The activity type's suffix after `bridge.{Trait}.{method}`.
+    const SUFFIX: &'static str;
+    /// Whether this is the start part (else the wait part).
+    const IS_START: bool;
+}
+
+/// The start-only part: `bridge.{Trait}.{method}.start`.
+pub struct StartPart;
+/// The wait-only part: `bridge.{Trait}.{method}.wait`.
+pub struct WaitPart;
+
+impl CallPart for StartPart {
+    const SUFFIX: &'static str = crate::spec::START_SUFFIX;
+    const IS_START: bool = true;
+}
+impl CallPart for WaitPart {
+    const SUFFIX: &'static str = crate::spec::WAIT_SUFFIX;
+    const IS_START: bool = false;
+}
+
+/// The start-only or wait-only bridge activity of method `M`, behind the typed handles.
+pub struct PartActivity<M, P>(String, PhantomData<fn() -> (M, P)>);
+
+impl<M: RemoteWorkflowMethod, P: CallPart> ActivityDefinition for PartActivity<M, P> {
+    type Input = RawValue;
+    type Output = RawValue;
+    fn name(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<M: RemoteWorkflowMethod, P: CallPart> ExecutableActivity for PartActivity<M, P> {
+    type Implementer = MethodHost<M>;
+    const REQUIRES_INSTANCE: bool = true;
+
+    fn definition() -> Self {
+        PartActivity(
+            format!("{}{}", M::SPEC.activity_type, P::SUFFIX),
+            PhantomData,
+        )
+    }
+
+    fn execute(
+        receiver: Option<Arc<Self::Implementer>>,
+        ctx: ActivityContext,
+        input: RawValue,
+    ) -> BoxFuture<'static, Result<RawValue, ActivityError>> {
+        let part = if P::IS_START { Part::Start } else { Part::Wait };
+        match receiver {
+            Some(host) => {
+                run_call(host.shared.clone(), &M::SPEC, ctx, input.payloads, part).boxed()
+            }
+            None => futures::future::ready(Err(fail(
+                &M::SPEC,
+                None,
+                ft::BAD_PAYLOAD,
+                "bridge activity invoked without its host".to_owned(),
+                true,
+            )))
+            .boxed(),
+        }
     }
 }
 
@@ -102,7 +181,14 @@ impl<M: RemoteWorkflowMethod> ExecutableActivity for BridgeActivity<M> {
             )))
             .boxed();
         };
-        run_call(host.shared.clone(), &M::SPEC, ctx, input.payloads).boxed()
+        run_call(
+            host.shared.clone(),
+            &M::SPEC,
+            ctx,
+            input.payloads,
+            Part::Call,
+        )
+        .boxed()
     }
 }
 
@@ -112,6 +198,7 @@ async fn run_call(
     spec: &'static MethodSpec,
     ctx: ActivityContext,
     mut payloads: Vec<Payload>,
+    part: Part,
 ) -> Result<RawValue, ActivityError> {
     let info = ctx.info().clone();
     if payloads.is_empty() {
@@ -132,6 +219,15 @@ async fn run_call(
                 None,
                 ft::BAD_PAYLOAD,
                 "call header has an empty remote_workflow_id".to_owned(),
+                true,
+            ));
+        }
+        None if part == Part::Wait => {
+            return Err(fail(
+                spec,
+                None,
+                ft::BAD_PAYLOAD,
+                "a wait needs the remote workflow's id in remote_workflow_id".to_owned(),
                 true,
             ));
         }
@@ -183,7 +279,19 @@ async fn run_call(
                 false,
             )
         })?;
-        let handle = start_or_attach(&client, spec, &remote_id, payloads).await?;
+        let handle = match part {
+            Part::Wait => client.get_workflow_handle::<UntypedWorkflow>(&remote_id),
+            Part::Call | Part::Start => {
+                start_or_attach(&client, spec, &remote_id, payloads).await?
+            }
+        };
+        if part == Part::Start {
+            let started = RemoteStarted {
+                workflow_id: remote_id.clone(),
+                run_id: handle.run_id().map(str::to_owned),
+            };
+            return Ok(RawValue::new(vec![json_payload(&started)]));
+        }
         wait(
             &client,
             handle,
@@ -196,6 +304,15 @@ async fn run_call(
     }
     .instrument(span)
     .await
+}
+
+/// A `json/plain` payload, as every SDK's default converter reads it.
+fn json_payload<T: serde::Serialize>(value: &T) -> Payload {
+    Payload {
+        metadata: [("encoding".to_owned(), b"json/plain".to_vec())].into(),
+        data: serde_json::to_vec(value).expect("serializing a plain struct cannot fail"),
+        ..Default::default()
+    }
 }
 
 fn decode_header(spec: &MethodSpec, payload: &Payload) -> Result<CallHeader, ActivityError> {

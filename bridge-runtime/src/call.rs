@@ -4,19 +4,24 @@
 use crate::{
     error::BridgeError,
     spec::{
-        CallHeader, CallTimeouts, FailureDetails, MethodSpec, OnCancel, RemoteWorkflowMethod,
-        failure_types as ft,
+        CallHeader, CallTimeouts, FailureDetails, MethodSpec, OnCancel, RemoteStarted,
+        RemoteWorkflowMethod, START_SUFFIX, WAIT_SUFFIX, failure_types as ft,
     },
 };
-use std::time::Duration;
+use serde::{Deserialize, Serialize};
+use std::{marker::PhantomData, time::Duration};
 use temporalio_common::{
     RetryPolicy, UntypedActivity,
     data_converters::{
         GenericPayloadConverter, PayloadConverter, RawValue, SerializationContext,
-        SerializationContextData, WorkflowSerializationContext,
+        SerializationContextData, TemporalDeserializable, TemporalSerializable,
+        WorkflowSerializationContext,
     },
     error::{ActivityExecutionError, IncomingError},
-    protos::temporal::api::failure::v1::{Failure, failure::FailureInfo},
+    protos::temporal::api::{
+        common::v1::Payload,
+        failure::v1::{Failure, failure::FailureInfo},
+    },
 };
 use temporalio_workflow::{ActivityCancellationType, ActivityOptions, WorkflowContext};
 
@@ -49,68 +54,231 @@ pub async fn call_remote_workflow<M: RemoteWorkflowMethod, W>(
     args: M::Args,
     options: CallOptions,
 ) -> Result<M::Output, BridgeError> {
+    let target = Target::of(&M::SPEC, &options, "");
+    let payloads = encode(ctx, &target.method, &options, Some(&args))?;
+    let raw = schedule(ctx, &target, payloads).await?;
+    decode_output(ctx, &target.method, raw)
+}
+
+/// Starts remote workflow method `M` from workflow code and returns once the remote cluster has
+/// started it (or found the execution its id already names), with a handle on it.
+///
+/// Not awaiting the handle's result makes a detached, fire-and-forget start. The generated
+/// `…Caller::start_method(ctx, args)` functions are thin wrappers around this.
+pub async fn start_remote_workflow<M: RemoteWorkflowMethod, W>(
+    ctx: &WorkflowContext<W>,
+    args: M::Args,
+    options: CallOptions,
+) -> Result<RemoteWorkflowHandle<M::Output>, BridgeError> {
     let spec = &M::SPEC;
+    let target = Target::of(spec, &options, START_SUFFIX);
+    let payloads = encode(ctx, &target.method, &options, Some(&args))?;
+    let raw = schedule(ctx, &target, payloads).await?;
+    let started: RemoteStarted = decode_output(ctx, &target.method, raw)?;
+    Ok(RemoteWorkflowHandle {
+        method: target.method,
+        activity_type: spec.activity_type.to_owned(),
+        bridge_queue: spec.bridge_queue.to_owned(),
+        cluster: spec.cluster.to_owned(),
+        workflow_type: spec.workflow_type.to_owned(),
+        workflow_id: started.workflow_id,
+        run_id: started.run_id,
+        timeouts: target.timeouts,
+        on_cancel: spec.on_cancel,
+        _output: PhantomData,
+    })
+}
+
+/// A typed handle on a remote workflow started through the bridge, returned by the generated
+/// `…Caller::start_method` functions.
+///
+/// It is plain data (serde), so a workflow can keep it in its state, and its
+/// [`result`](Self::result) waits by workflow id through the bridge: it survives bridge restarts
+/// and can be awaited in a later workflow task, or a later run that received the handle.
+#[derive(Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct RemoteWorkflowHandle<T> {
+    method: String,
+    activity_type: String,
+    bridge_queue: String,
+    cluster: String,
+    workflow_type: String,
+    workflow_id: String,
+    run_id: Option<String>,
+    timeouts: CallTimeouts,
+    on_cancel: OnCancel,
+    #[serde(skip)]
+    _output: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for RemoteWorkflowHandle<T> {
+    fn clone(&self) -> Self {
+        Self {
+            method: self.method.clone(),
+            activity_type: self.activity_type.clone(),
+            bridge_queue: self.bridge_queue.clone(),
+            cluster: self.cluster.clone(),
+            workflow_type: self.workflow_type.clone(),
+            workflow_id: self.workflow_id.clone(),
+            run_id: self.run_id.clone(),
+            timeouts: self.timeouts,
+            on_cancel: self.on_cancel,
+            _output: PhantomData,
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for RemoteWorkflowHandle<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RemoteWorkflowHandle")
+            .field("method", &self.method)
+            .field("cluster", &self.cluster)
+            .field("workflow_id", &self.workflow_id)
+            .field("run_id", &self.run_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: TemporalDeserializable + 'static> RemoteWorkflowHandle<T> {
+    /// The remote workflow's id on its cluster.
+    pub fn workflow_id(&self) -> &str {
+        &self.workflow_id
+    }
+
+    /// The run that was started, if the start created or found a running one.
+    pub fn run_id(&self) -> Option<&str> {
+        self.run_id.as_deref()
+    }
+
+    /// The destination cluster's name.
+    pub fn cluster(&self) -> &str {
+        &self.cluster
+    }
+
+    /// Waits for the remote workflow's result through the bridge (its wait activity), following
+    /// continue-as-new; outcomes are typed as for a direct call. Cancelling the waiting workflow
+    /// applies the method's `on_cancel`.
+    pub async fn result<W>(&self, ctx: &WorkflowContext<W>) -> Result<T, BridgeError> {
+        let target = Target {
+            method: self.method.clone(),
+            activity_type: format!("{}{WAIT_SUFFIX}", self.activity_type),
+            bridge_queue: self.bridge_queue.clone(),
+            summary: format!(
+                "wait for {} on cluster {}",
+                self.workflow_type, self.cluster
+            ),
+            timeouts: self.timeouts,
+            on_cancel: self.on_cancel,
+        };
+        let options = CallOptions {
+            remote_workflow_id: Some(self.workflow_id.clone()),
+            ..CallOptions::default()
+        };
+        let payloads = encode::<W, ()>(ctx, &target.method, &options, None)?;
+        let raw = schedule(ctx, &target, payloads).await?;
+        decode_output(ctx, &target.method, raw)
+    }
+}
+
+/// Where and how one bridge activity is scheduled.
+struct Target {
+    method: String,
+    activity_type: String,
+    bridge_queue: String,
+    summary: String,
+    timeouts: CallTimeouts,
+    on_cancel: OnCancel,
+}
+
+impl Target {
+    fn of(spec: &MethodSpec, options: &CallOptions, suffix: &str) -> Target {
+        Target {
+            method: method_name(spec),
+            activity_type: format!("{}{suffix}", spec.activity_type),
+            bridge_queue: spec.bridge_queue.to_owned(),
+            summary: format!("{} on cluster {}", spec.workflow_type, spec.cluster),
+            timeouts: options.timeouts.unwrap_or(spec.timeouts),
+            on_cancel: spec.on_cancel,
+        }
+    }
+}
+
+/// The bridge activity's input: the call header, then the arguments.
+fn encode<W, A: TemporalSerializable + 'static>(
+    ctx: &WorkflowContext<W>,
+    method: &str,
+    options: &CallOptions,
+    args: Option<&A>,
+) -> Result<Vec<Payload>, BridgeError> {
     let converter = ctx.payload_converter();
     let data = SerializationContextData::Workflow(WorkflowSerializationContext::new());
     let sctx = SerializationContext::new(&data, converter);
     let payload_error = |what: &str, e: &dyn std::fmt::Display| BridgeError::Payload {
-        method: method_name(spec),
+        method: method.to_owned(),
         message: format!("{what}: {e}"),
     };
     let header = CallHeader {
-        remote_workflow_id: options.remote_workflow_id,
+        remote_workflow_id: options.remote_workflow_id.clone(),
     };
     let mut payloads = vec![
         converter
             .to_payload(&sctx, &header)
             .map_err(|e| payload_error("cannot encode the call header", &e))?,
     ];
-    payloads.extend(
-        converter
-            .to_payloads(&sctx, &args)
-            .map_err(|e| payload_error("cannot encode the arguments", &e))?,
-    );
-    let timeouts = options.timeouts.unwrap_or(spec.timeouts);
-    let activity_options = ActivityOptions::with_start_to_close_timeout(timeouts.attempt)
-        .task_queue(spec.bridge_queue.to_owned())
-        .heartbeat_timeout(timeouts.heartbeat)
+    if let Some(args) = args {
+        payloads.extend(
+            converter
+                .to_payloads(&sctx, args)
+                .map_err(|e| payload_error("cannot encode the arguments", &e))?,
+        );
+    }
+    Ok(payloads)
+}
+
+/// Runs one bridge activity and maps its failure to the typed error.
+async fn schedule<W>(
+    ctx: &WorkflowContext<W>,
+    target: &Target,
+    payloads: Vec<Payload>,
+) -> Result<RawValue, BridgeError> {
+    let activity_options = ActivityOptions::with_start_to_close_timeout(target.timeouts.attempt)
+        .task_queue(target.bridge_queue.clone())
+        .heartbeat_timeout(target.timeouts.heartbeat)
         // Cancel and terminate act on the remote workflow before the call resolves; abandon
         // only frees the bridge.
-        .cancellation_type(match spec.on_cancel {
+        .cancellation_type(match target.on_cancel {
             OnCancel::Abandon => ActivityCancellationType::TryCancel,
             OnCancel::Cancel | OnCancel::Terminate => {
                 ActivityCancellationType::WaitCancellationCompleted
             }
         })
         .retry_policy(bridge_retry_policy())
-        .summary(format!(
-            "{} on cluster {}",
-            spec.workflow_type, spec.cluster
-        ))
+        .summary(target.summary.clone())
         .build();
-    let outcome = ctx
-        .execute_activity(
-            UntypedActivity::new(spec.activity_type),
-            RawValue::new(payloads),
-            activity_options,
-        )
-        .await;
-    match outcome {
-        Ok(raw) => decode_output::<M::Output>(converter, &sctx, spec, raw),
-        Err(e) => Err(error_from_activity(spec, converter, &sctx, e)),
-    }
+    let converter = ctx.payload_converter();
+    let data = SerializationContextData::Workflow(WorkflowSerializationContext::new());
+    let sctx = SerializationContext::new(&data, converter);
+    ctx.execute_activity(
+        UntypedActivity::new(target.activity_type.clone()),
+        RawValue::new(payloads),
+        activity_options,
+    )
+    .await
+    .map_err(|e| error_from_activity(&target.method, converter, &sctx, e))
 }
 
-fn decode_output<T: temporalio_common::data_converters::TemporalDeserializable + 'static>(
-    converter: &PayloadConverter,
-    sctx: &SerializationContext<'_>,
-    spec: &MethodSpec,
+fn decode_output<W, T: TemporalDeserializable + 'static>(
+    ctx: &WorkflowContext<W>,
+    method: &str,
     raw: RawValue,
 ) -> Result<T, BridgeError> {
+    let converter = ctx.payload_converter();
+    let data = SerializationContextData::Workflow(WorkflowSerializationContext::new());
+    let sctx = SerializationContext::new(&data, converter);
     converter
-        .from_payloads(sctx, raw.payloads)
+        .from_payloads(&sctx, raw.payloads)
         .map_err(|e| BridgeError::Payload {
-            method: method_name(spec),
+            method: method.to_owned(),
             message: format!("cannot decode the remote workflow's result: {e}"),
         })
 }
@@ -122,12 +290,12 @@ pub(crate) fn method_name(spec: &MethodSpec) -> String {
 /// Turns the bridge activity's failure into the typed error, reading the stable failure type
 /// and the details the bridge attached.
 fn error_from_activity(
-    spec: &MethodSpec,
+    method: &str,
     converter: &PayloadConverter,
     sctx: &SerializationContext<'_>,
     err: ActivityExecutionError,
 ) -> BridgeError {
-    let method = method_name(spec);
+    let method = method.to_owned();
     let failure = match &err {
         ActivityExecutionError::Cancelled(_) => return BridgeError::Cancelled { method },
         ActivityExecutionError::Serialization(e) => {

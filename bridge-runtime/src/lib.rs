@@ -38,7 +38,10 @@ pub mod testing;
 mod worker;
 
 pub use bridge_macros::{bridge, remote_workflow};
-pub use call::{CallOptions, bridge_retry_policy, call_remote_workflow};
+pub use call::{
+    CallOptions, RemoteWorkflowHandle, bridge_retry_policy, call_remote_workflow,
+    start_remote_workflow,
+};
 pub use error::{BridgeError, ConfigError, PoolError, WorkerError};
 pub use pool::{ClusterPool, ClusterPoolBuilder};
 pub use spec::{CallTimeouts, DEFAULT_BRIDGE_QUEUE, MethodSpec, OnCancel, RemoteWorkflowMethod};
@@ -50,7 +53,8 @@ pub use worker::{
 /// Everything a user of the macros needs in one import.
 pub mod prelude {
     pub use crate::{
-        BridgeError, BridgeRegistration, BridgeWorker, ClusterPool, bridge, remote_workflow,
+        BridgeError, BridgeRegistration, BridgeWorker, ClusterPool, RemoteWorkflowHandle, bridge,
+        remote_workflow,
     };
 }
 
@@ -59,7 +63,8 @@ pub mod prelude {
 pub mod __private {
     pub use crate::{
         BridgeRegistration, CallOptions, CallTimeouts, MethodSpec, OnCancel, Registrar,
-        RemoteWorkflowMethod, call_remote_workflow, error::BridgeError,
+        RemoteWorkflowHandle, RemoteWorkflowMethod, call_remote_workflow, error::BridgeError,
+        start_remote_workflow,
     };
     pub use ::core;
     pub use ::std;

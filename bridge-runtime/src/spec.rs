@@ -45,7 +45,8 @@ pub struct MethodSpec {
 /// The bridge learns of a cancellation from its next heartbeat and checks with the source
 /// cluster that the call's activity really is cancel-requested, so a bridge that shuts down, or
 /// an attempt that timed out, never touches the remote workflow.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum OnCancel {
     /// Request cancellation of the remote workflow, which may clean up (the default). The call
     /// resolves once the request has been made.
@@ -58,7 +59,7 @@ pub enum OnCancel {
 }
 
 /// The activity options every bridged call uses unless overridden.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallTimeouts {
     /// Start-to-close timeout of one bridge activity attempt. An attempt that runs out simply
     /// retries and attaches to the same remote workflow, so this bounds how long one bridge
@@ -115,6 +116,25 @@ pub struct CallHeader {
     /// deterministic id from the call site (see [`crate::ids`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote_workflow_id: Option<String>,
+}
+
+/// Suffix of the start-only bridge activity: `bridge.{Trait}.{method}.start` starts (or attaches
+/// to) the remote workflow and returns a [`RemoteStarted`]; same input as the full call.
+pub const START_SUFFIX: &str = ".start";
+
+/// Suffix of the wait-only bridge activity: `bridge.{Trait}.{method}.wait` waits for the result of
+/// the remote workflow named by the header's `remote_workflow_id`; no other input.
+pub const WAIT_SUFFIX: &str = ".wait";
+
+/// What the start-only bridge activity returns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoteStarted {
+    /// The remote workflow's id.
+    pub workflow_id: String,
+    /// The run that was started or attached to, when the cluster said (not when the id's
+    /// execution had already closed).
+    #[serde(default)]
+    pub run_id: Option<String>,
 }
 
 /// What a bridge activity records as heartbeat details while it waits.

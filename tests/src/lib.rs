@@ -464,6 +464,42 @@ impl CancellableSleepCallerWorkflow {
     }
 }
 
+/// Starts [`Probe::sleep`] with a handle, then waits through the handle: returns the remote
+/// workflow id and the result.
+#[workflow]
+#[derive(Default)]
+pub struct StartThenWaitCallerWorkflow;
+
+#[workflow_methods]
+impl StartThenWaitCallerWorkflow {
+    /// Run.
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, secs: u64) -> WorkflowResult<Vec<String>> {
+        let handle = ProbeCaller::start_sleep(ctx, secs).await?;
+        // A handle is plain data: it survives a trip through serde, as in workflow state.
+        let kept = serde_json::to_string(&handle).expect("handle to JSON");
+        let handle: RemoteWorkflowHandle<String> =
+            serde_json::from_str(&kept).expect("handle from JSON");
+        let result = handle.result(ctx).await?;
+        Ok(vec![handle.workflow_id().to_owned(), result])
+    }
+}
+
+/// Starts [`Probe::sleep`] detached: returns the remote workflow id as soon as B has started it.
+#[workflow]
+#[derive(Default)]
+pub struct DetachedStartCallerWorkflow;
+
+#[workflow_methods]
+impl DetachedStartCallerWorkflow {
+    /// Run.
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, secs: u64) -> WorkflowResult<String> {
+        let handle = ProbeCaller::start_sleep(ctx, secs).await?;
+        Ok(handle.workflow_id().to_owned())
+    }
+}
+
 /// Calls [`Probe::bounded_sleep`] and reports the error it gets, as `Debug`.
 #[workflow]
 #[derive(Default)]
@@ -532,6 +568,10 @@ impl Harness {
             .register_workflow::<BoundedSleepCallerWorkflow>()
             .unwrap()
             .register_workflow::<CancellableSleepCallerWorkflow>()
+            .unwrap()
+            .register_workflow::<StartThenWaitCallerWorkflow>()
+            .unwrap()
+            .register_workflow::<DetachedStartCallerWorkflow>()
             .unwrap()
             .register_workflow::<CountdownCallerWorkflow>()
             .unwrap()
@@ -621,7 +661,11 @@ impl Harness {
                 .filter(|s| s.activity_type.starts_with("bridge.Probe."))
                 .collect();
             if let Some(call) = calls.get(n) {
-                let method = call.activity_type.trim_start_matches("bridge.Probe.");
+                // The full call, or the start part behind a handle.
+                let method = call
+                    .activity_type
+                    .trim_start_matches("bridge.Probe.")
+                    .trim_end_matches(bridge_runtime::spec::START_SUFFIX);
                 let site = CallSite {
                     source_cluster: "a",
                     namespace: "default",

@@ -1,12 +1,13 @@
-//! The foundation's guarantees, on two real local Temporal clusters with real bridge processes.
+//! The bridge's guarantees, on two real local Temporal clusters with real bridge processes.
 
 use bridge_runtime::ids::{DEFAULT_MAX_ID_LEN, finalize_id};
 use bridge_runtime::testing::{count_executions, history, scheduled_activities};
 use std::{process::Command, time::Duration};
 use temporal_bridge_tests::{
     A_QUEUE, BoundedSleepCallerWorkflow, CancellableSleepCallerWorkflow, CountdownCallerWorkflow,
-    EchoCallerWorkflow, FailCallerWorkflow, Harness, KeyedEchoCallerWorkflow, KeyedRequest,
-    ProbeBridge, SleepCallerWorkflow,
+    DetachedStartCallerWorkflow, EchoCallerWorkflow, FailCallerWorkflow, Harness,
+    KeyedEchoCallerWorkflow, KeyedRequest, ProbeBridge, SleepCallerWorkflow,
+    StartThenWaitCallerWorkflow,
 };
 use temporalio_client::tonic::IntoRequest;
 use temporalio_client::{
@@ -574,6 +575,64 @@ async fn a_bridge_stopping_past_its_grace_period_leaves_the_remote_workflow_runn
         .await
         .unwrap()[0];
     assert!(call.started_attempt >= Some(2), "{call:?}");
+    assert_eq!(count_executions(&h.b, &remote_id).await.unwrap(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_started_handle_waits_for_the_result_through_the_bridge() {
+    let h = Harness::start().await;
+    let _bridge = h.in_process_bridge();
+    let handle =
+        h.a.start_workflow(
+            StartThenWaitCallerWorkflow::run,
+            2u64,
+            WorkflowStartOptions::new(A_QUEUE, "start-then-wait").build(),
+        )
+        .await
+        .unwrap();
+    let run_id = handle.run_id().unwrap().to_owned();
+    let seen = result_of(&handle).await;
+    let remote_id = h
+        .remote_id_of_call("start-then-wait", &run_id, 0, Duration::from_secs(5))
+        .await;
+    assert_eq!(seen, vec![remote_id.clone(), "slept 2".to_owned()]);
+    let kinds: Vec<String> = scheduled_activities(&h.a, "start-then-wait", &run_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.activity_type)
+        .collect();
+    assert_eq!(
+        kinds,
+        ["bridge.Probe.sleep.start", "bridge.Probe.sleep.wait"]
+    );
+    assert_eq!(count_executions(&h.b, &remote_id).await.unwrap(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_detached_start_returns_once_the_remote_workflow_runs() {
+    let h = Harness::start().await;
+    let _bridge = h.in_process_bridge();
+    let handle =
+        h.a.start_workflow(
+            DetachedStartCallerWorkflow::run,
+            60u64,
+            WorkflowStartOptions::new(A_QUEUE, "detached").build(),
+        )
+        .await
+        .unwrap();
+    let run_id = handle.run_id().unwrap().to_owned();
+    let remote_id = result_of(&handle).await;
+    assert_eq!(
+        remote_id,
+        h.remote_id_of_call("detached", &run_id, 0, Duration::from_secs(5))
+            .await
+    );
+    // The caller is done; the remote workflow runs on.
+    assert_eq!(
+        status_on_b(&h, &remote_id).await,
+        WorkflowExecutionStatus::Running
+    );
     assert_eq!(count_executions(&h.b, &remote_id).await.unwrap(), 1);
 }
 

@@ -60,6 +60,21 @@ The remote workflow id is deterministic per call, so retries and bridge restarts
             >(ctx, order, options)
                 .await
         }
+        ///Starts workflow `FulfillmentWorkflow` on cluster `b` through the bridge and returns once it has started, with a handle whose `result` waits for it. Dropping the handle makes a detached start.
+        pub async fn start_fulfill<W>(
+            ctx: &::bridge_runtime::__private::WorkflowContext<W>,
+            order: Order,
+        ) -> ::core::result::Result<
+            ::bridge_runtime::__private::RemoteWorkflowHandle<Shipment>,
+            ::bridge_runtime::__private::BridgeError,
+        > {
+            let options = ::core::default::Default::default();
+            ::bridge_runtime::__private::start_remote_workflow::<
+                __BridgeMethod_fulfill,
+                W,
+            >(ctx, order, options)
+                .await
+        }
     }
     #[automatically_derived]
     impl FulfillmentBridge {

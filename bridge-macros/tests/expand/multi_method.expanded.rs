@@ -100,6 +100,31 @@ The remote workflow id is `label-{order_id}-{weight_grams}`: calls with the same
                 )
                 .await
         }
+        ///Starts workflow `CreateLabel` on cluster `eu` through the bridge and returns once it has started, with a handle whose `result` waits for it. Dropping the handle makes a detached start.
+        pub async fn start_create_label<W>(
+            ctx: &::bridge_runtime::__private::WorkflowContext<W>,
+            order_id: String,
+            weight_grams: u32,
+        ) -> ::core::result::Result<
+            ::bridge_runtime::__private::RemoteWorkflowHandle<Label>,
+            ::bridge_runtime::__private::BridgeError,
+        > {
+            let options = ::bridge_runtime::__private::CallOptions {
+                remote_workflow_id: ::core::option::Option::Some(
+                    ShippingBridge::create_label_remote_id(&order_id, &weight_grams),
+                ),
+                ..::core::default::Default::default()
+            };
+            ::bridge_runtime::__private::start_remote_workflow::<
+                __BridgeMethod_create_label,
+                W,
+            >(
+                    ctx,
+                    ::bridge_runtime::__private::MultiArgs2(order_id, weight_grams),
+                    options,
+                )
+                .await
+        }
         /**Runs workflow `Ping` on cluster `eu` (task queue `labels`) through the bridge, and waits for its result.
 
 The remote workflow id is deterministic per call, so retries and bridge restarts attach to the same execution.*/
@@ -108,6 +133,20 @@ The remote workflow id is deterministic per call, so retries and bridge restarts
         ) -> ::core::result::Result<(), ::bridge_runtime::__private::BridgeError> {
             let options = ::core::default::Default::default();
             ::bridge_runtime::__private::call_remote_workflow::<
+                __BridgeMethod_ping,
+                W,
+            >(ctx, (), options)
+                .await
+        }
+        ///Starts workflow `Ping` on cluster `eu` through the bridge and returns once it has started, with a handle whose `result` waits for it. Dropping the handle makes a detached start.
+        pub async fn start_ping<W>(
+            ctx: &::bridge_runtime::__private::WorkflowContext<W>,
+        ) -> ::core::result::Result<
+            ::bridge_runtime::__private::RemoteWorkflowHandle<()>,
+            ::bridge_runtime::__private::BridgeError,
+        > {
+            let options = ::core::default::Default::default();
+            ::bridge_runtime::__private::start_remote_workflow::<
                 __BridgeMethod_ping,
                 W,
             >(ctx, (), options)
