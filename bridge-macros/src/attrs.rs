@@ -43,7 +43,22 @@ pub(crate) struct RemoteWorkflowArgs {
 }
 
 /// Names of the helper attributes `#[bridge]` reads on methods.
-pub(crate) const HELPERS: &[&str] = &["remote_workflow"];
+pub(crate) const HELPERS: &[&str] = &[
+    "remote_workflow",
+    "remote_signal",
+    "remote_query",
+    "remote_update",
+];
+
+/// `#[remote_signal(...)]`, `#[remote_query(...)]` and `#[remote_update(...)]`.
+#[derive(Debug, FromMeta)]
+pub(crate) struct RemoteHandlerArgs {
+    /// Destination cluster name.
+    pub cluster: SpannedValue<String>,
+    /// The handler's name in the remote workflow (default: the method name).
+    #[darling(default)]
+    pub name: Option<SpannedValue<String>>,
+}
 
 /// A duration as written in an attribute: a string such as `"30s"`, checked later by
 /// [`crate::duration`]. Anything but a string is an error that shows the form.

@@ -2,7 +2,7 @@
 //! `::bridge_runtime::__private`, so that user code that shadows `Result` or has a module named
 //! `tokio` cannot change what the expansion means.
 
-use crate::model::{self, Bridge, Method, Timeouts};
+use crate::model::{self, Bridge, Kind, Method, Timeouts};
 use crate::template::Template;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
@@ -85,7 +85,11 @@ fn generate(item: &ItemTrait, model: &Bridge) -> TokenStream {
         .iter()
         .zip(&markers)
         .map(|(m, marker)| caller_fn(m, marker, &bridge_ident));
-    let id_fns = model.methods.iter().map(|m| id_fn(&trait_name, m));
+    let id_fns = model
+        .methods
+        .iter()
+        .filter(|m| m.kind == Kind::Workflow)
+        .map(|m| id_fn(&trait_name, m));
 
     quote! {
         #[doc = #bridge_doc]
@@ -167,6 +171,12 @@ fn marker_impl(
         optional_duration(m.timeouts.execution),
         optional_duration(m.timeouts.run),
     );
+    let kind = match &m.kind {
+        Kind::Workflow => quote!(::bridge_runtime::__private::MethodKind::Workflow),
+        Kind::Signal(n) => quote!(::bridge_runtime::__private::MethodKind::Signal(#n)),
+        Kind::Query(n) => quote!(::bridge_runtime::__private::MethodKind::Query(#n)),
+        Kind::Update(n) => quote!(::bridge_runtime::__private::MethodKind::Update(#n)),
+    };
     let on_cancel = match m.on_cancel {
         model::OnCancel::Cancel => quote!(Cancel),
         model::OnCancel::Terminate => quote!(Terminate),
@@ -195,6 +205,7 @@ fn marker_impl(
                     execution_timeout: #execution,
                     run_timeout: #run,
                     on_cancel: ::bridge_runtime::__private::OnCancel::#on_cancel,
+                    kind: #kind,
                 };
         }
     }
@@ -238,7 +249,50 @@ fn call_timeouts(t: &Timeouts) -> TokenStream {
     }
 }
 
+/// The caller of a signal, query or update: it targets a remote workflow by id or handle.
+fn handler_caller_fn(m: &Method, marker: &syn::Ident) -> TokenStream {
+    let ident = &m.ident;
+    let ctx = syn::Ident::new("ctx", Span::mixed_site());
+    let target = syn::Ident::new("target", Span::mixed_site());
+    let params = m.args.iter().map(|(n, t)| quote!(#n: #t));
+    let output = &m.output;
+    let value = args_value(m);
+    let (what, name) = match &m.kind {
+        Kind::Signal(n) => ("Sends signal", n),
+        Kind::Query(n) => ("Runs query", n),
+        Kind::Update(n) => ("Runs update", n),
+        Kind::Workflow => unreachable!("workflow methods have their own caller"),
+    };
+    let doc = LitStr::new(
+        &format!(
+            "{what} `{name}` to the remote workflow `target` (a workflow id, or a \
+             `RemoteWorkflowHandle`) on cluster `{}` through the bridge, and waits for its \
+             result.",
+            m.cluster
+        ),
+        m.span,
+    );
+    quote! {
+        #[doc = #doc]
+        pub async fn #ident<W>(
+            #ctx: &::bridge_runtime::__private::WorkflowContext<W>,
+            #target: impl ::core::convert::Into<::bridge_runtime::__private::RemoteTarget>,
+            #( #params ),*
+        ) -> ::core::result::Result<#output, ::bridge_runtime::__private::BridgeError> {
+            let options = ::bridge_runtime::__private::CallOptions {
+                remote_workflow_id: ::core::option::Option::Some(#target.into().workflow_id),
+                ..::core::default::Default::default()
+            };
+            ::bridge_runtime::__private::call_remote_workflow::<#marker, W>(#ctx, #value, options)
+                .await
+        }
+    }
+}
+
 fn caller_fn(m: &Method, marker: &syn::Ident, bridge_ident: &syn::Ident) -> TokenStream {
+    if m.kind != Kind::Workflow {
+        return handler_caller_fn(m, marker);
+    }
     let ident = &m.ident;
     // Mixed-site hygiene: a user argument named `ctx` cannot clash with this one.
     let ctx = syn::Ident::new("ctx", Span::mixed_site());
@@ -410,6 +464,8 @@ mod tests {
                 trait Shipping {
                     #[remote_workflow(cluster = "eu", queue = "labels", id = "label-{order_id}-{weight_grams}")]
                     async fn create_label(order_id: String, weight_grams: u32) -> Label;
+                    #[remote_update(cluster = "eu", name = "relabel")]
+                    async fn change_label(order_id: String) -> Label;
                     #[remote_workflow(
                         cluster = "eu",
                         queue = "labels",

@@ -33,6 +33,12 @@ mod template;
 /// Trait-level keys:
 /// - `task_queue`: the bridge task queue on the source cluster (default `"temporal-bridge"`).
 ///
+/// Signals, queries and updates of a remote workflow are methods too:
+/// `#[remote_signal(cluster = "b")]`, `#[remote_query(cluster = "b")]` and
+/// `#[remote_update(cluster = "b")]`, each with an optional `name` of the handler (default: the
+/// method name). Their callers take the target workflow (an id or a `RemoteWorkflowHandle`)
+/// after `ctx`.
+///
 /// Method-level keys of `#[remote_workflow(...)]`:
 /// - `cluster` (required): the destination cluster's name in the bridge's pool;
 /// - `queue` (required): the remote workflow's task queue on that cluster;
@@ -53,4 +59,25 @@ pub fn bridge(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn remote_workflow(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::orphan_helper("remote_workflow", args.into(), item.into()).into()
+}
+
+/// Marks a method of a `#[bridge]` trait as a signal to a remote workflow. Read by `#[bridge]`;
+/// on its own it is an error.
+#[proc_macro_attribute]
+pub fn remote_signal(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::orphan_helper("remote_signal", args.into(), item.into()).into()
+}
+
+/// Marks a method of a `#[bridge]` trait as a query of a remote workflow. Read by `#[bridge]`;
+/// on its own it is an error.
+#[proc_macro_attribute]
+pub fn remote_query(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::orphan_helper("remote_query", args.into(), item.into()).into()
+}
+
+/// Marks a method of a `#[bridge]` trait as an update of a remote workflow. Read by
+/// `#[bridge]`; on its own it is an error.
+#[proc_macro_attribute]
+pub fn remote_update(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::orphan_helper("remote_update", args.into(), item.into()).into()
 }

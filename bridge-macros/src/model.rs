@@ -2,7 +2,7 @@
 //!
 //! Every problem is collected, not just the first, so one compile shows them all.
 
-use crate::attrs::{BridgeArgs, DurationText, HELPERS, RemoteWorkflowArgs};
+use crate::attrs::{BridgeArgs, DurationText, HELPERS, RemoteHandlerArgs, RemoteWorkflowArgs};
 use crate::duration;
 use crate::template::{self, Template};
 use darling::{Error, FromMeta, ast::NestedMeta, util::SpannedValue};
@@ -52,6 +52,7 @@ pub(crate) struct Bridge {
 }
 
 pub(crate) struct Method {
+    pub kind: Kind,
     pub ident: Ident,
     pub args: Vec<(Ident, Type)>,
     pub output: Type,
@@ -64,6 +65,25 @@ pub(crate) struct Method {
     /// The id template and the span of its string, when the attribute gives one.
     pub id_template: Option<(Template, Span)>,
     pub span: Span,
+}
+
+/// What a method does on the remote cluster.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Runs a remote workflow (`#[remote_workflow]`).
+    Workflow,
+    /// Sends the named signal to a remote workflow (`#[remote_signal]`).
+    Signal(String),
+    /// Runs the named query (`#[remote_query]`).
+    Query(String),
+    /// Runs the named update and waits for its result (`#[remote_update]`).
+    Update(String),
+}
+
+/// A parsed helper attribute.
+enum Helper {
+    Workflow(Box<RemoteWorkflowArgs>, Timeouts),
+    Handler(&'static str, RemoteHandlerArgs),
 }
 
 /// What cancelling the caller does to the remote workflow.
@@ -136,7 +156,7 @@ pub(crate) fn parse(args: TokenStream, item: &mut ItemTrait) -> Result<Bridge, E
         }
     }
     // Every method `m` also gets a caller `start_m`; a method of that name would clash with it.
-    for m in &methods {
+    for m in methods.iter().filter(|m| m.kind == Kind::Workflow) {
         let starter = format!("start_{}", m.ident);
         if let Some(other) = methods.iter().find(|o| o.ident == starter) {
             errors.push(
@@ -177,14 +197,15 @@ fn parse_method(errors: &mut Errors, f: &mut TraitItemFn) -> Option<Method> {
         [] => errors.push(
             Error::custom(format!(
                 "method `{name}` needs #[remote_workflow(cluster = \"...\", queue = \"...\")] \
-                 to say where the remote workflow runs"
+                 to say where the remote workflow runs (or #[remote_signal], #[remote_query] \
+                 or #[remote_update] with a `cluster`)"
             ))
             .with_span(name),
         ),
         [attr] => parsed = parse_helper(errors, attr),
         [_, extra, ..] => errors.push(
             Error::custom(format!(
-                "method `{name}` has more than one #[remote_workflow]; keep one"
+                "method `{name}` has more than one #[remote_…] attribute; keep one"
             ))
             .with_span(extra),
         ),
@@ -275,7 +296,45 @@ fn parse_method(errors: &mut Errors, f: &mut TraitItemFn) -> Option<Method> {
             (**ty).clone()
         }
     };
-    let (parsed, timeouts) = parsed?;
+    let (parsed, timeouts) = match parsed? {
+        Helper::Workflow(parsed, timeouts) => (parsed, timeouts),
+        Helper::Handler(which, handler) => {
+            let handler_name = handler
+                .name
+                .as_ref()
+                .map_or_else(|| name.to_string(), |n| n.as_str().to_owned());
+            let kind = match which {
+                "remote_signal" => Kind::Signal(handler_name),
+                "remote_query" => Kind::Query(handler_name),
+                _ => Kind::Update(handler_name),
+            };
+            if let (Kind::Signal(_), ReturnType::Type(_, ty)) = (&kind, &sig.output) {
+                errors.push(
+                    Error::custom(
+                        "a signal has no result: remove the return type, or make this a \
+                         #[remote_update] to get one",
+                    )
+                    .with_span(ty),
+                );
+            }
+            if errors.len() > before {
+                return None;
+            }
+            return Some(Method {
+                kind,
+                ident: name.clone(),
+                args,
+                output,
+                cluster: handler.cluster.as_str().to_owned(),
+                queue: String::new(),
+                workflow: String::new(),
+                timeouts: Timeouts::default(),
+                on_cancel: OnCancel::Cancel,
+                id_template: None,
+                span: sig.ident.span(),
+            });
+        }
+    };
     let on_cancel = match parsed.on_cancel.as_ref().map(|v| (v.as_str(), v.span())) {
         None | Some(("cancel", _)) => OnCancel::Cancel,
         Some(("terminate", _)) => OnCancel::Terminate,
@@ -305,6 +364,7 @@ fn parse_method(errors: &mut Errors, f: &mut TraitItemFn) -> Option<Method> {
         return None;
     }
     Some(Method {
+        kind: Kind::Workflow,
         ident: name.clone(),
         args,
         output,
@@ -329,7 +389,20 @@ fn is_helper(attr: &Attribute) -> bool {
         .is_some_and(|seg| HELPERS.iter().any(|h| seg.ident == h))
 }
 
-fn parse_helper(errors: &mut Errors, attr: &Attribute) -> Option<(RemoteWorkflowArgs, Timeouts)> {
+fn parse_helper(errors: &mut Errors, attr: &Attribute) -> Option<Helper> {
+    let which = HELPERS
+        .iter()
+        .copied()
+        .find(|h| {
+            attr.path()
+                .segments
+                .last()
+                .is_some_and(|seg| seg.ident == h)
+        })
+        .unwrap_or("remote_workflow");
+    if which != "remote_workflow" {
+        return parse_handler(errors, attr, which);
+    }
     let list = match attr.meta.require_list() {
         Ok(list) => list,
         Err(_) => {
@@ -350,22 +423,46 @@ fn parse_helper(errors: &mut Errors, attr: &Attribute) -> Option<(RemoteWorkflow
     if let Some(w) = &parsed.workflow {
         check_non_empty(errors, w, "workflow");
     }
-    let cluster = parsed.cluster.as_str();
-    if cluster.is_empty()
-        || !cluster
+    check_cluster(errors, &parsed.cluster);
+    let timeouts = parse_timeouts(errors, &parsed);
+    (errors.len() == before).then(|| Helper::Workflow(Box::new(parsed), timeouts))
+}
+
+/// `#[remote_signal(cluster = "...")]`, `#[remote_query(...)]`, `#[remote_update(...)]`.
+fn parse_handler(errors: &mut Errors, attr: &Attribute, which: &'static str) -> Option<Helper> {
+    let Ok(list) = attr.meta.require_list() else {
+        errors
+            .push(Error::custom(format!("expected #[{which}(cluster = \"...\")]")).with_span(attr));
+        return None;
+    };
+    let parsed = NestedMeta::parse_meta_list(list.tokens.clone())
+        .map_err(Error::from)
+        .and_then(|l| RemoteHandlerArgs::from_list(&l))
+        .map_err(|e| e.with_span(&list.path));
+    let parsed = errors.handle(parsed)?;
+    let before = errors.len();
+    check_cluster(errors, &parsed.cluster);
+    if let Some(n) = &parsed.name {
+        check_non_empty(errors, n, "name");
+    }
+    (errors.len() == before).then_some(Helper::Handler(which, parsed))
+}
+
+fn check_cluster(errors: &mut Errors, cluster: &SpannedValue<String>) {
+    let name = cluster.as_str();
+    if name.is_empty()
+        || !name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
     {
         errors.push(
             Error::custom(format!(
-                "cluster `{cluster}` is not a valid cluster name: use a-z, 0-9, `-` and `_`, \
+                "cluster `{name}` is not a valid cluster name: use a-z, 0-9, `-` and `_`, \
                  as in the bridge's pool configuration"
             ))
-            .with_span(&parsed.cluster.span()),
+            .with_span(&cluster.span()),
         );
     }
-    let timeouts = parse_timeouts(errors, &parsed);
-    (errors.len() == before).then_some((parsed, timeouts))
 }
 
 fn parse_timeouts(errors: &mut Errors, args: &RemoteWorkflowArgs) -> Timeouts {

@@ -12,17 +12,20 @@ use crate::{
     pool::ClusterPool,
     spec::failure_types as ft,
     spec::{
-        CallHeader, FailureDetails, MethodSpec, OnCancel, RemoteStarted, RemoteWorkflowMethod,
-        WaitProgress,
+        CallHeader, FailureDetails, MethodKind, MethodSpec, OnCancel, RemoteStarted,
+        RemoteWorkflowMethod, WaitProgress,
     },
 };
 use futures::{FutureExt, future::BoxFuture};
 use std::{marker::PhantomData, sync::Arc, time::Duration};
 use temporalio_client::{
-    Client, WorkflowCancelOptions, WorkflowDescribeOptions, WorkflowGetResultOptions,
-    WorkflowHandle, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowStartOptions,
-    WorkflowTerminateOptions,
-    errors::{WorkflowGetResultError, WorkflowInteractionError, WorkflowStartError},
+    Client, UntypedQuery, UntypedSignal, UntypedUpdate, WorkflowCancelOptions,
+    WorkflowDescribeOptions, WorkflowGetResultOptions, WorkflowHandle, WorkflowIdConflictPolicy,
+    WorkflowIdReusePolicy, WorkflowStartOptions, WorkflowTerminateOptions,
+    errors::{
+        WorkflowGetResultError, WorkflowInteractionError, WorkflowQueryError, WorkflowStartError,
+        WorkflowUpdateError,
+    },
 };
 use temporalio_common::{
     ActivityDefinition, UntypedWorkflow,
@@ -79,8 +82,11 @@ impl<M> MethodHost<M> {
 impl<M: RemoteWorkflowMethod> ActivityImplementer for MethodHost<M> {
     fn register_all(self: Arc<Self>, defs: &mut ActivityDefinitions) {
         defs.register_activity::<BridgeActivity<M>>(self.clone());
-        defs.register_activity::<PartActivity<M, StartPart>>(self.clone());
-        defs.register_activity::<PartActivity<M, WaitPart>>(self);
+        // Handles exist only for remote workflows.
+        if M::SPEC.kind == MethodKind::Workflow {
+            defs.register_activity::<PartActivity<M, StartPart>>(self.clone());
+            defs.register_activity::<PartActivity<M, WaitPart>>(self);
+        }
     }
 }
 
@@ -222,12 +228,12 @@ async fn run_call(
                 true,
             ));
         }
-        None if part == Part::Wait => {
+        None if part == Part::Wait || spec.kind != MethodKind::Workflow => {
             return Err(fail(
                 spec,
                 None,
                 ft::BAD_PAYLOAD,
-                "a wait needs the remote workflow's id in remote_workflow_id".to_owned(),
+                "this call needs the remote workflow's id in remote_workflow_id".to_owned(),
                 true,
             ));
         }
@@ -279,6 +285,9 @@ async fn run_call(
                 false,
             )
         })?;
+        if spec.kind != MethodKind::Workflow {
+            return handler_call(&client, spec, &remote_id, payloads).await;
+        }
         let handle = match part {
             Part::Wait => client.get_workflow_handle::<UntypedWorkflow>(&remote_id),
             Part::Call | Part::Start => {
@@ -304,6 +313,90 @@ async fn run_call(
     }
     .instrument(span)
     .await
+}
+
+/// Sends a signal, or runs a query or an update, on the remote workflow `remote_id`.
+async fn handler_call(
+    client: &Client,
+    spec: &'static MethodSpec,
+    remote_id: &str,
+    args: Vec<Payload>,
+) -> Result<RawValue, ActivityError> {
+    let remote = client.get_workflow_handle::<UntypedWorkflow>(remote_id);
+    let input = RawValue::new(args);
+    let not_found = || {
+        fail(
+            spec,
+            Some(remote_id),
+            ft::REMOTE_NOT_FOUND,
+            format!("remote workflow `{remote_id}` was not found"),
+            true,
+        )
+    };
+    match spec.kind {
+        MethodKind::Signal(name) => {
+            match remote
+                .signal(UntypedSignal::new(name), input, Default::default())
+                .await
+            {
+                // A signal has no result: Temporal's null payload, which reads as `()`.
+                Ok(()) => Ok(RawValue::new(vec![Payload {
+                    metadata: [("encoding".to_owned(), b"binary/null".to_vec())].into(),
+                    ..Default::default()
+                }])),
+                Err(WorkflowInteractionError::NotFound(_)) => Err(not_found()),
+                Err(WorkflowInteractionError::Rpc(status)) => {
+                    Err(classify_status(spec, remote_id, &status))
+                }
+                Err(other) => Err(transport(spec, remote_id, other)),
+            }
+        }
+        MethodKind::Query(name) => {
+            match remote
+                .query(UntypedQuery::new(name), input, Default::default())
+                .await
+            {
+                Ok(raw) => Ok(raw),
+                Err(WorkflowQueryError::NotFound(_)) => Err(not_found()),
+                Err(WorkflowQueryError::Rejected { status }) => Err(fail(
+                    spec,
+                    Some(remote_id),
+                    ft::START_REJECTED,
+                    format!("query `{name}` rejected: remote workflow is {status:?}"),
+                    true,
+                )),
+                Err(WorkflowQueryError::Rpc(status)) => {
+                    Err(classify_status(spec, remote_id, &status))
+                }
+                Err(other) => Err(transport(spec, remote_id, other)),
+            }
+        }
+        MethodKind::Update(name) => {
+            match remote
+                .execute_update(UntypedUpdate::new(name), input, Default::default())
+                .await
+            {
+                Ok(raw) => Ok(raw),
+                Err(WorkflowUpdateError::NotFound(_)) => Err(not_found()),
+                Err(WorkflowUpdateError::Failed(failure)) => Err(fail(
+                    spec,
+                    Some(remote_id),
+                    ft::REMOTE_FAILED,
+                    format!("update `{name}` failed: {}", failure.message),
+                    true,
+                )),
+                Err(WorkflowUpdateError::Rpc(status)) => {
+                    Err(classify_status(spec, remote_id, &status))
+                }
+                Err(other) => Err(transport(spec, remote_id, other)),
+            }
+        }
+        MethodKind::Workflow => unreachable!("remote workflows are started, not handled"),
+    }
+}
+
+fn transport(spec: &MethodSpec, remote_id: &str, e: impl std::fmt::Display) -> ActivityError {
+    fail(spec, Some(remote_id), ft::TRANSPORT, e.to_string(), false)
 }
 
 /// A `json/plain` payload, as every SDK's default converter reads it.

@@ -180,6 +180,43 @@ impl<T: TemporalDeserializable + 'static> RemoteWorkflowHandle<T> {
     }
 }
 
+/// The remote workflow a signal, query or update goes to: a workflow id, or a handle's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoteTarget {
+    /// The remote workflow's id (its latest run is the target).
+    pub workflow_id: String,
+}
+
+impl From<&str> for RemoteTarget {
+    fn from(workflow_id: &str) -> Self {
+        RemoteTarget {
+            workflow_id: workflow_id.to_owned(),
+        }
+    }
+}
+
+impl From<String> for RemoteTarget {
+    fn from(workflow_id: String) -> Self {
+        RemoteTarget { workflow_id }
+    }
+}
+
+impl From<&String> for RemoteTarget {
+    fn from(workflow_id: &String) -> Self {
+        RemoteTarget {
+            workflow_id: workflow_id.clone(),
+        }
+    }
+}
+
+impl<T> From<&RemoteWorkflowHandle<T>> for RemoteTarget {
+    fn from(handle: &RemoteWorkflowHandle<T>) -> Self {
+        RemoteTarget {
+            workflow_id: handle.workflow_id.clone(),
+        }
+    }
+}
+
 /// Where and how one bridge activity is scheduled.
 struct Target {
     method: String,

@@ -37,14 +37,16 @@ pub mod spec;
 pub mod testing;
 mod worker;
 
-pub use bridge_macros::{bridge, remote_workflow};
+pub use bridge_macros::{bridge, remote_query, remote_signal, remote_update, remote_workflow};
 pub use call::{
-    CallOptions, RemoteWorkflowHandle, bridge_retry_policy, call_remote_workflow,
+    CallOptions, RemoteTarget, RemoteWorkflowHandle, bridge_retry_policy, call_remote_workflow,
     start_remote_workflow,
 };
 pub use error::{BridgeError, ConfigError, PoolError, WorkerError};
 pub use pool::{ClusterPool, ClusterPoolBuilder};
-pub use spec::{CallTimeouts, DEFAULT_BRIDGE_QUEUE, MethodSpec, OnCancel, RemoteWorkflowMethod};
+pub use spec::{
+    CallTimeouts, DEFAULT_BRIDGE_QUEUE, MethodKind, MethodSpec, OnCancel, RemoteWorkflowMethod,
+};
 pub use worker::{
     BridgeRegistration, BridgeWorker, DEFAULT_GRACE_PERIOD, DEFAULT_MAX_CONCURRENT_CALLS,
     DEFAULT_MAX_POLLERS, Registrar, shutdown_signal,
@@ -54,7 +56,7 @@ pub use worker::{
 pub mod prelude {
     pub use crate::{
         BridgeError, BridgeRegistration, BridgeWorker, ClusterPool, RemoteWorkflowHandle, bridge,
-        remote_workflow,
+        remote_query, remote_signal, remote_update, remote_workflow,
     };
 }
 
@@ -63,8 +65,8 @@ pub mod prelude {
 pub mod __private {
     pub use crate::{
         BridgeRegistration, CallOptions, CallTimeouts, MethodSpec, OnCancel, Registrar,
-        RemoteWorkflowHandle, RemoteWorkflowMethod, call_remote_workflow, error::BridgeError,
-        start_remote_workflow,
+        RemoteTarget, RemoteWorkflowHandle, RemoteWorkflowMethod, call_remote_workflow,
+        error::BridgeError, spec::MethodKind, start_remote_workflow,
     };
     pub use ::core;
     pub use ::std;

@@ -37,6 +37,22 @@ pub struct MethodSpec {
     pub run_timeout: Option<Duration>,
     /// What cancelling the caller does to the remote workflow.
     pub on_cancel: OnCancel,
+    /// Whether the method runs a remote workflow or one of its handlers.
+    pub kind: MethodKind,
+}
+
+/// What a method does on the remote cluster.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MethodKind {
+    /// Starts a remote workflow and waits for its result (`#[remote_workflow]`).
+    Workflow,
+    /// Sends the named signal to a remote workflow (`#[remote_signal]`).
+    Signal(&'static str),
+    /// Runs the named query on a remote workflow (`#[remote_query]`).
+    Query(&'static str),
+    /// Runs the named update on a remote workflow and waits for its result
+    /// (`#[remote_update]`).
+    Update(&'static str),
 }
 
 /// What cancelling the calling workflow (or its call) does to the remote workflow

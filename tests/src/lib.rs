@@ -16,7 +16,8 @@ use temporalio_client::Client;
 use temporalio_common::error::ApplicationFailure;
 use temporalio_macros::{activities, workflow, workflow_methods};
 use temporalio_sdk::{
-    ActivityOptions, ContinueAsNewOptions, WorkflowContext, WorkflowResult,
+    ActivityOptions, ContinueAsNewOptions, SyncWorkflowContext, WorkflowContext,
+    WorkflowContextView, WorkflowResult,
     activities::{ActivityContext, ActivityError},
 };
 
@@ -89,6 +90,22 @@ pub trait Probe {
     )]
     async fn sleep_abandon(secs: u64) -> String;
 
+    /// Starts a mailbox that collects notes until it gets `done`.
+    #[remote_workflow(cluster = "b", queue = "probe-b", workflow = "MailboxWorkflow")]
+    async fn mailbox(n: u32) -> Vec<String>;
+
+    /// Adds a note to a mailbox.
+    #[remote_signal(cluster = "b")]
+    async fn add_note(note: String);
+
+    /// The notes a mailbox holds.
+    #[remote_query(cluster = "b", name = "notes")]
+    async fn read_notes() -> Vec<String>;
+
+    /// Adds a note and returns how many the mailbox holds.
+    #[remote_update(cluster = "b")]
+    async fn append(note: String) -> u32;
+
     /// [`Probe::sleep`] with a 2 s execution timeout on B and a 2 s heartbeat timeout.
     #[remote_workflow(
         cluster = "b",
@@ -140,6 +157,44 @@ impl SleepWorkflow {
                 Err(temporalio_workflow::WorkflowTermination::cancelled())
             }
         }
+    }
+}
+
+/// Collects notes from signals and updates until it gets `done`, then returns them.
+#[workflow]
+#[derive(Default)]
+pub struct MailboxWorkflow {
+    notes: Vec<String>,
+}
+
+#[workflow_methods]
+impl MailboxWorkflow {
+    /// Run.
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, _n: u32) -> WorkflowResult<Vec<String>> {
+        ctx.wait_condition(|s| s.notes.iter().any(|n| n == "done"))
+            .await
+            .map_err(|_| temporalio_workflow::WorkflowTermination::cancelled())?;
+        Ok(ctx.state(|s| s.notes.clone()))
+    }
+
+    /// Adds a note.
+    #[signal]
+    pub fn add_note(&mut self, _ctx: &mut SyncWorkflowContext<Self>, note: String) {
+        self.notes.push(note);
+    }
+
+    /// The notes so far.
+    #[query]
+    pub fn notes(&self, _ctx: &WorkflowContextView) -> Vec<String> {
+        self.notes.clone()
+    }
+
+    /// Adds a note, returns the count.
+    #[update]
+    pub fn append(&mut self, _ctx: &mut SyncWorkflowContext<Self>, note: String) -> u32 {
+        self.notes.push(note);
+        self.notes.len() as u32
     }
 }
 
@@ -464,6 +519,47 @@ impl CancellableSleepCallerWorkflow {
     }
 }
 
+/// Drives a mailbox on B through a handle: a signal, an update, a query, then `done`. Returns
+/// the update's count, the query's notes and the mailbox's result, joined by commas.
+#[workflow]
+#[derive(Default)]
+pub struct MailboxCallerWorkflow;
+
+#[workflow_methods]
+impl MailboxCallerWorkflow {
+    /// Run.
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, _n: u32) -> WorkflowResult<Vec<String>> {
+        let mailbox = ProbeCaller::start_mailbox(ctx, 0).await?;
+        ProbeCaller::add_note(ctx, &mailbox, "first".to_owned()).await?;
+        let count = ProbeCaller::append(ctx, &mailbox, "second".to_owned()).await?;
+        let notes = ProbeCaller::read_notes(ctx, &mailbox).await?;
+        // By id works as well as by handle.
+        ProbeCaller::add_note(ctx, mailbox.workflow_id(), "done".to_owned()).await?;
+        let last = mailbox.result(ctx).await?;
+        Ok(vec![count.to_string(), notes.join(","), last.join(",")])
+    }
+}
+
+/// Signals a workflow id that does not exist on B; reports the error as `Debug`.
+#[workflow]
+#[derive(Default)]
+pub struct SignalNowhereCallerWorkflow;
+
+#[workflow_methods]
+impl SignalNowhereCallerWorkflow {
+    /// Run.
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, id: String) -> WorkflowResult<String> {
+        Ok(
+            match ProbeCaller::add_note(ctx, id, "lost".to_owned()).await {
+                Ok(()) => "unexpected success".to_owned(),
+                Err(e) => format!("{e:?}"),
+            },
+        )
+    }
+}
+
 /// Starts [`Probe::sleep`] with a handle, then waits through the handle: returns the remote
 /// workflow id and the result.
 #[workflow]
@@ -571,6 +667,10 @@ impl Harness {
             .unwrap()
             .register_workflow::<StartThenWaitCallerWorkflow>()
             .unwrap()
+            .register_workflow::<MailboxCallerWorkflow>()
+            .unwrap()
+            .register_workflow::<SignalNowhereCallerWorkflow>()
+            .unwrap()
             .register_workflow::<DetachedStartCallerWorkflow>()
             .unwrap()
             .register_workflow::<CountdownCallerWorkflow>()
@@ -588,6 +688,8 @@ impl Harness {
             .register_workflow::<EchoWorkflow>()
             .unwrap()
             .register_workflow::<KeyedEchoWorkflow>()
+            .unwrap()
+            .register_workflow::<MailboxWorkflow>()
             .unwrap()
             .register_workflow::<SleepWorkflow>()
             .unwrap()

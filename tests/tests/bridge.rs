@@ -6,8 +6,8 @@ use std::{process::Command, time::Duration};
 use temporal_bridge_tests::{
     A_QUEUE, BoundedSleepCallerWorkflow, CancellableSleepCallerWorkflow, CountdownCallerWorkflow,
     DetachedStartCallerWorkflow, EchoCallerWorkflow, FailCallerWorkflow, Harness,
-    KeyedEchoCallerWorkflow, KeyedRequest, ProbeBridge, SleepCallerWorkflow,
-    StartThenWaitCallerWorkflow,
+    KeyedEchoCallerWorkflow, KeyedRequest, MailboxCallerWorkflow, ProbeBridge,
+    SignalNowhereCallerWorkflow, SleepCallerWorkflow, StartThenWaitCallerWorkflow,
 };
 use temporalio_client::tonic::IntoRequest;
 use temporalio_client::{
@@ -634,6 +634,58 @@ async fn a_detached_start_returns_once_the_remote_workflow_runs() {
         WorkflowExecutionStatus::Running
     );
     assert_eq!(count_executions(&h.b, &remote_id).await.unwrap(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signals_queries_and_updates_reach_the_remote_workflow_through_the_bridge() {
+    let h = Harness::start().await;
+    let _bridge = h.in_process_bridge();
+    let handle =
+        h.a.start_workflow(
+            MailboxCallerWorkflow::run,
+            0u32,
+            WorkflowStartOptions::new(A_QUEUE, "mailbox").build(),
+        )
+        .await
+        .unwrap();
+    let run_id = handle.run_id().unwrap().to_owned();
+    let seen = result_of(&handle).await;
+    assert_eq!(seen, ["2", "first,second", "first,second,done"]);
+    let kinds: Vec<String> = scheduled_activities(&h.a, "mailbox", &run_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.activity_type)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "bridge.Probe.mailbox.start",
+            "bridge.Probe.add_note",
+            "bridge.Probe.append",
+            "bridge.Probe.read_notes",
+            "bridge.Probe.add_note",
+            "bridge.Probe.mailbox.wait",
+        ]
+    );
+
+    // A signal to a workflow that B does not have is a typed, non-retried error.
+    let nowhere =
+        h.a.start_workflow(
+            SignalNowhereCallerWorkflow::run,
+            "no-such-workflow".to_owned(),
+            WorkflowStartOptions::new(A_QUEUE, "signal-nowhere").build(),
+        )
+        .await
+        .unwrap();
+    let nowhere_run = nowhere.run_id().unwrap().to_owned();
+    let seen = result_of(&nowhere).await;
+    assert!(seen.starts_with("RemoteNotFound"), "{seen}");
+    assert!(seen.contains("no-such-workflow"), "{seen}");
+    let call = &scheduled_activities(&h.a, "signal-nowhere", &nowhere_run)
+        .await
+        .unwrap()[0];
+    assert_eq!(call.started_attempt, Some(1), "not retried");
 }
 
 #[test]

@@ -42,6 +42,7 @@ const _: () = {
             execution_timeout: ::core::option::Option::None,
             run_timeout: ::core::option::Option::None,
             on_cancel: ::bridge_runtime::__private::OnCancel::Cancel,
+            kind: ::bridge_runtime::__private::MethodKind::Workflow,
         };
     }
     #[automatically_derived]

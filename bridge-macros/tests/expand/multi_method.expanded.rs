@@ -1,6 +1,7 @@
 #[allow(async_fn_in_trait)]
 trait Shipping {
     async fn create_label(order_id: String, weight_grams: u32) -> Label;
+    async fn change_label(order_id: String) -> Label;
     async fn ping();
 }
 /**Bridge activities of [`Shipping`], for `BridgeWorker::register`.
@@ -44,6 +45,30 @@ const _: () = {
             execution_timeout: ::core::option::Option::None,
             run_timeout: ::core::option::Option::None,
             on_cancel: ::bridge_runtime::__private::OnCancel::Cancel,
+            kind: ::bridge_runtime::__private::MethodKind::Workflow,
+        };
+    }
+    #[doc(hidden)]
+    #[allow(non_camel_case_types)]
+    pub struct __BridgeMethod_change_label;
+    #[automatically_derived]
+    impl ::bridge_runtime::__private::RemoteWorkflowMethod
+    for __BridgeMethod_change_label {
+        type Args = String;
+        type Output = Label;
+        const SPEC: ::bridge_runtime::__private::MethodSpec = ::bridge_runtime::__private::MethodSpec {
+            trait_name: "Shipping",
+            method: "change_label",
+            activity_type: "bridge.Shipping.change_label",
+            cluster: "eu",
+            queue: "",
+            workflow_type: "",
+            bridge_queue: "bridge-a",
+            timeouts: ::bridge_runtime::__private::CallTimeouts::DEFAULT,
+            execution_timeout: ::core::option::Option::None,
+            run_timeout: ::core::option::Option::None,
+            on_cancel: ::bridge_runtime::__private::OnCancel::Cancel,
+            kind: ::bridge_runtime::__private::MethodKind::Update("relabel"),
         };
     }
     #[doc(hidden)]
@@ -72,6 +97,7 @@ const _: () = {
                 ::core::time::Duration::from_millis(1500),
             ),
             on_cancel: ::bridge_runtime::__private::OnCancel::Cancel,
+            kind: ::bridge_runtime::__private::MethodKind::Workflow,
         };
     }
     #[automatically_derived]
@@ -123,6 +149,26 @@ The remote workflow id is `label-{order_id}-{weight_grams}`: calls with the same
                     ::bridge_runtime::__private::MultiArgs2(order_id, weight_grams),
                     options,
                 )
+                .await
+        }
+        ///Runs update `relabel` to the remote workflow `target` (a workflow id, or a `RemoteWorkflowHandle`) on cluster `eu` through the bridge, and waits for its result.
+        pub async fn change_label<W>(
+            ctx: &::bridge_runtime::__private::WorkflowContext<W>,
+            target: impl ::core::convert::Into<
+                ::bridge_runtime::__private::RemoteTarget,
+            >,
+            order_id: String,
+        ) -> ::core::result::Result<Label, ::bridge_runtime::__private::BridgeError> {
+            let options = ::bridge_runtime::__private::CallOptions {
+                remote_workflow_id: ::core::option::Option::Some(
+                    target.into().workflow_id,
+                ),
+                ..::core::default::Default::default()
+            };
+            ::bridge_runtime::__private::call_remote_workflow::<
+                __BridgeMethod_change_label,
+                W,
+            >(ctx, order_id, options)
                 .await
         }
         /**Runs workflow `Ping` on cluster `eu` (task queue `labels`) through the bridge, and waits for its result.
@@ -181,12 +227,15 @@ The remote workflow id is deterministic per call, so retries and bridge restarts
             ::std::vec![
                 & < __BridgeMethod_create_label as
                 ::bridge_runtime::__private::RemoteWorkflowMethod > ::SPEC, & <
+                __BridgeMethod_change_label as
+                ::bridge_runtime::__private::RemoteWorkflowMethod > ::SPEC, & <
                 __BridgeMethod_ping as ::bridge_runtime::__private::RemoteWorkflowMethod
                 > ::SPEC
             ]
         }
         fn register(&self, registrar: &mut ::bridge_runtime::__private::Registrar) {
             registrar.add::<__BridgeMethod_create_label>();
+            registrar.add::<__BridgeMethod_change_label>();
             registrar.add::<__BridgeMethod_ping>();
         }
     }

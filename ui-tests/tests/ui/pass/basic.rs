@@ -33,6 +33,15 @@ pub trait Fulfillment {
         heartbeat_timeout = "10s"
     )]
     async fn label(order: Order, parcels: u32) -> String;
+
+    #[remote_signal(cluster = "b")]
+    async fn add_note(text: String);
+
+    #[remote_query(cluster = "b", name = "status")]
+    async fn current_status() -> String;
+
+    #[remote_update(cluster = "b")]
+    async fn change_address(address: String, urgent: bool) -> bool;
 }
 
 fn registration_is_usable(pool: ClusterPool) -> BridgeWorker {
@@ -47,6 +56,12 @@ async fn caller_is_usable<W>(
     let _all: Vec<Shipment> =
         FulfillmentCaller::split(ctx, Order { id: "2".into() }, 2, "fragile".into()).await?;
     let _label: String = FulfillmentCaller::label(ctx, Order { id: "3".into() }, 2).await?;
+    let handle = FulfillmentCaller::start_fulfill(ctx, Order { id: "4".into() }).await?;
+    FulfillmentCaller::add_note(ctx, &handle, "fragile".into()).await?;
+    let _status: String = FulfillmentCaller::current_status(ctx, "fulfill-4").await?;
+    let _changed: bool =
+        FulfillmentCaller::change_address(ctx, handle.workflow_id(), "Elm St".into(), true).await?;
+    let _shipment: Shipment = handle.result(ctx).await?;
     Ok(())
 }
 
@@ -79,4 +94,7 @@ fn main() {
     assert_eq!(specs[3].run_timeout, Some(hour / 2));
     assert_eq!(specs[3].timeouts.heartbeat, std::time::Duration::from_secs(10));
     assert_eq!(specs[3].timeouts.attempt, hour);
+    assert_eq!(specs[4].kind, bridge_runtime::MethodKind::Signal("add_note"));
+    assert_eq!(specs[5].kind, bridge_runtime::MethodKind::Query("status"));
+    assert_eq!(specs[6].kind, bridge_runtime::MethodKind::Update("change_address"));
 }
