@@ -18,9 +18,13 @@ mod std {}
 mod core {}
 #[allow(dead_code)]
 mod temporalio_workflow {}
+#[allow(dead_code)]
+mod serde {}
+#[allow(dead_code)]
+mod bridge_macros {}
 
 mod model {
-    #[derive(serde::Serialize, serde::Deserialize)]
+    #[derive(::serde::Serialize, ::serde::Deserialize)]
     pub struct Echo {
         pub tag: ::std::string::String,
     }
@@ -40,10 +44,28 @@ pub trait Ctx {
     /// An argument named like the caller's own context parameter.
     #[remote_workflow(cluster = "b", queue = "q")]
     async fn with_ctx(ctx: u32) -> u32;
+
+    /// Arguments named like the callers' own locals, and an id template over them.
+    #[remote_workflow(cluster = "b", queue = "q", id = "w-{options}-{target}")]
+    async fn with_locals(options: u32, target: u32) -> u32;
+
+    /// A signal whose argument is named like the target parameter.
+    #[bridge_runtime::remote_signal(cluster = "b")]
+    async fn nudge(target: u32);
+}
+
+async fn nudge_by_id<W>(
+    ctx: &::temporalio_workflow::WorkflowContext<W>,
+) -> ::core::result::Result<(), bridge_runtime::BridgeError> {
+    CtxCaller::nudge(ctx, "some-workflow", 1).await
 }
 
 fn main() {
     let _ = ProbeBridge;
     let _ = ProbeCaller;
     let _ = CtxCaller::with_ctx::<()>;
+    let _ = CtxCaller::with_locals::<()>;
+    let _ = CtxCaller::start_with_locals::<()>;
+    let _ = nudge_by_id::<()>;
+    let _: ::std::string::String = CtxBridge::with_locals_remote_id(&1, &2);
 }
