@@ -158,6 +158,26 @@ impl LocalClusters {
         self.pool.clone()
     }
 
+    /// A pool with every local cluster, plus each `(alias, local)` pair naming the local cluster
+    /// `local` under the cluster name `alias` too.
+    ///
+    /// This is how to test a workflow that calls through a bridge without the remote cluster:
+    /// point the remote cluster's name at the local one, and register a test double of the
+    /// remote workflow (same workflow type, same task queue) on a worker there.
+    ///
+    /// # Panics
+    /// If a `local` name was not started.
+    pub fn pool_with_aliases(&self, aliases: &[(&str, &str)]) -> Result<ClusterPool, TestKitError> {
+        let mut builder = ClusterPool::builder();
+        for s in &self.servers {
+            builder = builder.cluster(&s.name, &s.address, "default");
+        }
+        for &(alias, local) in aliases {
+            builder = builder.cluster(alias, &self.server(local).address, "default");
+        }
+        Ok(builder.build()?)
+    }
+
     /// The server of a cluster.
     ///
     /// # Panics
