@@ -85,7 +85,8 @@ impl<M: RemoteWorkflowMethod> ActivityImplementer for MethodHost<M> {
         // Handles exist only for remote workflows.
         if M::SPEC.kind == MethodKind::Workflow {
             defs.register_activity::<PartActivity<M, StartPart>>(self.clone());
-            defs.register_activity::<PartActivity<M, WaitPart>>(self);
+            defs.register_activity::<PartActivity<M, WaitPart>>(self.clone());
+            defs.register_activity::<PartActivity<M, CancelPart>>(self);
         }
     }
 }
@@ -96,28 +97,35 @@ enum Part {
     Call,
     Start,
     Wait,
+    Cancel,
 }
 
 /// Selects a [`PartActivity`]'s part at the type level.
 pub trait CallPart: 'static {
     /// The activity type's suffix after `bridge.{Trait}.{method}`.
     const SUFFIX: &'static str;
-    /// Whether this is the start part (else the wait part).
-    const IS_START: bool;
+    #[doc(hidden)]
+    const PART: u8;
 }
 
 /// The start-only part: `bridge.{Trait}.{method}.start`.
 pub struct StartPart;
 /// The wait-only part: `bridge.{Trait}.{method}.wait`.
 pub struct WaitPart;
+/// The cancel part of a handle: `bridge.{Trait}.{method}.cancel`.
+pub struct CancelPart;
 
 impl CallPart for StartPart {
     const SUFFIX: &'static str = crate::spec::START_SUFFIX;
-    const IS_START: bool = true;
+    const PART: u8 = 0;
 }
 impl CallPart for WaitPart {
     const SUFFIX: &'static str = crate::spec::WAIT_SUFFIX;
-    const IS_START: bool = false;
+    const PART: u8 = 1;
+}
+impl CallPart for CancelPart {
+    const SUFFIX: &'static str = crate::spec::CANCEL_SUFFIX;
+    const PART: u8 = 2;
 }
 
 /// The start-only or wait-only bridge activity of method `M`, behind the typed handles.
@@ -147,7 +155,11 @@ impl<M: RemoteWorkflowMethod, P: CallPart> ExecutableActivity for PartActivity<M
         ctx: ActivityContext,
         input: RawValue,
     ) -> BoxFuture<'static, Result<RawValue, ActivityError>> {
-        let part = if P::IS_START { Part::Start } else { Part::Wait };
+        let part = match P::PART {
+            0 => Part::Start,
+            1 => Part::Wait,
+            _ => Part::Cancel,
+        };
         match receiver {
             Some(host) => {
                 run_call(host.shared.clone(), &M::SPEC, ctx, input.payloads, part).boxed()
@@ -228,7 +240,7 @@ async fn run_call(
                 true,
             ));
         }
-        None if part == Part::Wait || spec.kind != MethodKind::Workflow => {
+        None if matches!(part, Part::Wait | Part::Cancel) || spec.kind != MethodKind::Workflow => {
             return Err(fail(
                 spec,
                 None,
@@ -288,8 +300,11 @@ async fn run_call(
         if spec.kind != MethodKind::Workflow {
             return handler_call(&client, spec, &remote_id, payloads).await;
         }
+        if part == Part::Cancel {
+            return cancel_by_handle(&client, spec, &remote_id).await;
+        }
         let handle = match part {
-            Part::Wait => client.get_workflow_handle::<UntypedWorkflow>(&remote_id),
+            Part::Wait | Part::Cancel => client.get_workflow_handle::<UntypedWorkflow>(&remote_id),
             Part::Call | Part::Start => {
                 start_or_attach(&client, spec, &remote_id, payloads).await?
             }
@@ -313,6 +328,38 @@ async fn run_call(
     }
     .instrument(span)
     .await
+}
+
+/// Requests cancellation of the remote workflow `remote_id` for a handle's `cancel`. Already
+/// closed is fine: there is nothing left to cancel.
+async fn cancel_by_handle(
+    client: &Client,
+    spec: &'static MethodSpec,
+    remote_id: &str,
+) -> Result<RawValue, ActivityError> {
+    let remote = client.get_workflow_handle::<UntypedWorkflow>(remote_id);
+    let reason = format!(
+        "cancelled through a handle of {}.{}",
+        spec.trait_name, spec.method
+    );
+    match remote
+        .cancel(WorkflowCancelOptions::builder().reason(reason).build())
+        .await
+    {
+        Ok(()) | Err(WorkflowInteractionError::NotFound(_)) => Ok(null_result()),
+        Err(WorkflowInteractionError::Rpc(status)) => {
+            Err(classify_status(spec, remote_id, &status))
+        }
+        Err(other) => Err(transport(spec, remote_id, other)),
+    }
+}
+
+/// Temporal's null payload, which reads as `()`.
+fn null_result() -> RawValue {
+    RawValue::new(vec![Payload {
+        metadata: [("encoding".to_owned(), b"binary/null".to_vec())].into(),
+        ..Default::default()
+    }])
 }
 
 /// Sends a signal, or runs a query or an update, on the remote workflow `remote_id`.
@@ -339,11 +386,7 @@ async fn handler_call(
                 .signal(UntypedSignal::new(name), input, Default::default())
                 .await
             {
-                // A signal has no result: Temporal's null payload, which reads as `()`.
-                Ok(()) => Ok(RawValue::new(vec![Payload {
-                    metadata: [("encoding".to_owned(), b"binary/null".to_vec())].into(),
-                    ..Default::default()
-                }])),
+                Ok(()) => Ok(null_result()),
                 Err(WorkflowInteractionError::NotFound(_)) => Err(not_found()),
                 Err(WorkflowInteractionError::Rpc(status)) => {
                     Err(classify_status(spec, remote_id, &status))

@@ -4,8 +4,8 @@
 use crate::{
     error::BridgeError,
     spec::{
-        CallHeader, CallTimeouts, FailureDetails, MethodSpec, OnCancel, RemoteStarted,
-        RemoteWorkflowMethod, START_SUFFIX, WAIT_SUFFIX, failure_types as ft,
+        CANCEL_SUFFIX, CallHeader, CallTimeouts, FailureDetails, MethodSpec, OnCancel,
+        RemoteStarted, RemoteWorkflowMethod, START_SUFFIX, WAIT_SUFFIX, failure_types as ft,
     },
 };
 use serde::{Deserialize, Serialize};
@@ -159,16 +159,34 @@ impl<T: TemporalDeserializable + 'static> RemoteWorkflowHandle<T> {
     /// continue-as-new; outcomes are typed as for a direct call. Cancelling the waiting workflow
     /// applies the method's `on_cancel`.
     pub async fn result<W>(&self, ctx: &WorkflowContext<W>) -> Result<T, BridgeError> {
+        self.run_part(ctx, WAIT_SUFFIX, "wait for", self.on_cancel)
+            .await
+    }
+
+    /// Requests cancellation of the remote workflow through the bridge; returns once the
+    /// remote cluster has the request (or the workflow had already closed). Its `result` then
+    /// reports how it ended, typically `BridgeError::RemoteCancelled`.
+    pub async fn cancel<W>(&self, ctx: &WorkflowContext<W>) -> Result<(), BridgeError> {
+        // Cancelling the caller while it cancels the remote workflow leaves that request be.
+        self.run_part(ctx, CANCEL_SUFFIX, "cancel", OnCancel::Abandon)
+            .await
+    }
+
+    /// Runs the handle's `suffix` bridge activity on the remote workflow's id.
+    async fn run_part<W, R: TemporalDeserializable + 'static>(
+        &self,
+        ctx: &WorkflowContext<W>,
+        suffix: &str,
+        what: &str,
+        on_cancel: OnCancel,
+    ) -> Result<R, BridgeError> {
         let target = Target {
             method: self.method.clone(),
-            activity_type: format!("{}{WAIT_SUFFIX}", self.activity_type),
+            activity_type: format!("{}{suffix}", self.activity_type),
             bridge_queue: self.bridge_queue.clone(),
-            summary: format!(
-                "wait for {} on cluster {}",
-                self.workflow_type, self.cluster
-            ),
+            summary: format!("{what} {} on cluster {}", self.workflow_type, self.cluster),
             timeouts: self.timeouts,
-            on_cancel: self.on_cancel,
+            on_cancel,
         };
         let options = CallOptions {
             remote_workflow_id: Some(self.workflow_id.clone()),

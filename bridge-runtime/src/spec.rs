@@ -142,6 +142,10 @@ pub const START_SUFFIX: &str = ".start";
 /// the remote workflow named by the header's `remote_workflow_id`; no other input.
 pub const WAIT_SUFFIX: &str = ".wait";
 
+/// Suffix of a handle's cancel activity: `bridge.{Trait}.{method}.cancel` requests cancellation of
+/// the remote workflow named by the header's `remote_workflow_id`.
+pub const CANCEL_SUFFIX: &str = ".cancel";
+
 /// What the start-only bridge activity returns.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RemoteStarted {

@@ -541,6 +541,26 @@ impl MailboxCallerWorkflow {
     }
 }
 
+/// Starts a 300 s [`Probe::sleep`], cancels it through the handle, and reports what the
+/// handle's result says, as `Debug`.
+#[workflow]
+#[derive(Default)]
+pub struct HandleCancelCallerWorkflow;
+
+#[workflow_methods]
+impl HandleCancelCallerWorkflow {
+    /// Run.
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, _n: u32) -> WorkflowResult<String> {
+        let handle = ProbeCaller::start_sleep(ctx, 300).await?;
+        handle.cancel(ctx).await?;
+        Ok(match handle.result(ctx).await {
+            Ok(v) => format!("unexpected success: {v}"),
+            Err(e) => format!("{e:?}"),
+        })
+    }
+}
+
 /// Signals a workflow id that does not exist on B; reports the error as `Debug`.
 #[workflow]
 #[derive(Default)]
@@ -670,6 +690,8 @@ impl Harness {
             .register_workflow::<MailboxCallerWorkflow>()
             .unwrap()
             .register_workflow::<SignalNowhereCallerWorkflow>()
+            .unwrap()
+            .register_workflow::<HandleCancelCallerWorkflow>()
             .unwrap()
             .register_workflow::<DetachedStartCallerWorkflow>()
             .unwrap()

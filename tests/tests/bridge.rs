@@ -5,9 +5,10 @@ use bridge_runtime::testing::{count_executions, history, scheduled_activities};
 use std::{process::Command, time::Duration};
 use temporal_bridge_tests::{
     A_QUEUE, BoundedSleepCallerWorkflow, CancellableSleepCallerWorkflow, CountdownCallerWorkflow,
-    DetachedStartCallerWorkflow, EchoCallerWorkflow, FailCallerWorkflow, Harness,
-    KeyedEchoCallerWorkflow, KeyedRequest, MailboxCallerWorkflow, ProbeBridge,
-    SignalNowhereCallerWorkflow, SleepCallerWorkflow, StartThenWaitCallerWorkflow,
+    DetachedStartCallerWorkflow, EchoCallerWorkflow, FailCallerWorkflow,
+    HandleCancelCallerWorkflow, Harness, KeyedEchoCallerWorkflow, KeyedRequest,
+    MailboxCallerWorkflow, ProbeBridge, SignalNowhereCallerWorkflow, SleepCallerWorkflow,
+    StartThenWaitCallerWorkflow,
 };
 use temporalio_client::tonic::IntoRequest;
 use temporalio_client::{
@@ -607,6 +608,44 @@ async fn a_started_handle_waits_for_the_result_through_the_bridge() {
         ["bridge.Probe.sleep.start", "bridge.Probe.sleep.wait"]
     );
     assert_eq!(count_executions(&h.b, &remote_id).await.unwrap(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_handle_cancels_its_remote_workflow() {
+    let h = Harness::start().await;
+    let _bridge = h.in_process_bridge();
+    let handle =
+        h.a.start_workflow(
+            HandleCancelCallerWorkflow::run,
+            0u32,
+            WorkflowStartOptions::new(A_QUEUE, "handle-cancel").build(),
+        )
+        .await
+        .unwrap();
+    let run_id = handle.run_id().unwrap().to_owned();
+    let seen = result_of(&handle).await;
+    assert!(seen.starts_with("RemoteCancelled"), "{seen}");
+    let remote_id = h
+        .remote_id_of_call("handle-cancel", &run_id, 0, Duration::from_secs(5))
+        .await;
+    assert_eq!(
+        status_on_b(&h, &remote_id).await,
+        WorkflowExecutionStatus::Canceled
+    );
+    let kinds: Vec<String> = scheduled_activities(&h.a, "handle-cancel", &run_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.activity_type)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "bridge.Probe.sleep.start",
+            "bridge.Probe.sleep.cancel",
+            "bridge.Probe.sleep.wait"
+        ]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
