@@ -28,6 +28,15 @@ pub(crate) struct RemoteWorkflowArgs {
     /// What cancelling the caller does to the remote workflow.
     #[darling(default)]
     pub on_cancel: Option<SpannedValue<String>>,
+    /// Retry policy of the remote workflow.
+    #[darling(default)]
+    pub workflow_retry: Option<SpannedValue<RetryArgs>>,
+    /// Retry policy of the bridge activity.
+    #[darling(default)]
+    pub bridge_retry: Option<SpannedValue<RetryArgs>>,
+    /// Id reuse policy of the remote workflow.
+    #[darling(default)]
+    pub id_reuse_policy: Option<SpannedValue<String>>,
     /// Start-to-close timeout of one bridge activity attempt.
     #[darling(default)]
     pub start_to_close_timeout: Option<DurationText>,
@@ -75,4 +84,24 @@ impl FromMeta for DurationText {
             .with_span(&other.span())),
         }
     }
+}
+
+/// `workflow_retry(...)` and `bridge_retry(...)`: a Temporal retry policy.
+#[derive(Debug, Default, FromMeta)]
+pub(crate) struct RetryArgs {
+    /// First retry delay.
+    #[darling(default)]
+    pub initial_interval: Option<DurationText>,
+    /// Multiplier of the delay after each retry.
+    #[darling(default)]
+    pub backoff: Option<SpannedValue<f64>>,
+    /// Longest delay.
+    #[darling(default)]
+    pub max_interval: Option<DurationText>,
+    /// Most attempts, the first included.
+    #[darling(default)]
+    pub max_attempts: Option<SpannedValue<u32>>,
+    /// Failure types that are not retried.
+    #[darling(default)]
+    pub non_retryable: Vec<darling::export::syn::LitStr>,
 }

@@ -177,6 +177,13 @@ fn marker_impl(
         Kind::Query(n) => quote!(::bridge_runtime::__private::MethodKind::Query(#n)),
         Kind::Update(n) => quote!(::bridge_runtime::__private::MethodKind::Update(#n)),
     };
+    let workflow_retry = retry_spec(m.timeouts.workflow_retry.as_ref());
+    let bridge_retry = retry_spec(m.timeouts.bridge_retry.as_ref());
+    let id_reuse = if m.timeouts.allow_duplicate_failed_only {
+        quote!(AllowDuplicateFailedOnly)
+    } else {
+        quote!(RejectDuplicate)
+    };
     let on_cancel = match m.on_cancel {
         model::OnCancel::Cancel => quote!(Cancel),
         model::OnCancel::Terminate => quote!(Terminate),
@@ -206,6 +213,9 @@ fn marker_impl(
                     run_timeout: #run,
                     on_cancel: ::bridge_runtime::__private::OnCancel::#on_cancel,
                     kind: #kind,
+                    workflow_retry: #workflow_retry,
+                    bridge_retry: #bridge_retry,
+                    id_reuse: ::bridge_runtime::__private::IdReuse::#id_reuse,
                 };
         }
     }
@@ -226,6 +236,33 @@ fn optional_duration(ms: Option<u64>) -> TokenStream {
     match ms.map(duration) {
         Some(d) => quote!(::core::option::Option::Some(#d)),
         None => quote!(::core::option::Option::None),
+    }
+}
+
+/// `Option<RetrySpec>` of a retry policy given in the attribute.
+fn retry_spec(r: Option<&model::Retry>) -> TokenStream {
+    let Some(r) = r else {
+        return quote!(::core::option::Option::None);
+    };
+    let initial = optional_duration(r.initial_interval_ms);
+    let max = optional_duration(r.max_interval_ms);
+    let backoff = match r.backoff.map(proc_macro2::Literal::f64_unsuffixed) {
+        Some(b) => quote!(::core::option::Option::Some(#b)),
+        None => quote!(::core::option::Option::None),
+    };
+    let attempts = match r.max_attempts.map(proc_macro2::Literal::u32_unsuffixed) {
+        Some(n) => quote!(::core::option::Option::Some(#n)),
+        None => quote!(::core::option::Option::None),
+    };
+    let non_retryable = &r.non_retryable;
+    quote! {
+        ::core::option::Option::Some(::bridge_runtime::__private::RetrySpec {
+            initial_interval: #initial,
+            backoff_coefficient: #backoff,
+            maximum_interval: #max,
+            maximum_attempts: #attempts,
+            non_retryable_error_types: &[#( #non_retryable ),*],
+        })
     }
 }
 
@@ -473,6 +510,8 @@ mod tests {
                         heartbeat_timeout = "30s",
                         execution_timeout = "1h30m",
                         run_timeout = "1500ms",
+                        workflow_retry(max_attempts = 3, backoff = 2.0, non_retryable = ["Invalid"]),
+                        id_reuse_policy = "allow_duplicate_failed_only",
                     )]
                     async fn ping();
                 }

@@ -2,7 +2,9 @@
 //!
 //! Every problem is collected, not just the first, so one compile shows them all.
 
-use crate::attrs::{BridgeArgs, DurationText, HELPERS, RemoteHandlerArgs, RemoteWorkflowArgs};
+use crate::attrs::{
+    BridgeArgs, DurationText, HELPERS, RemoteHandlerArgs, RemoteWorkflowArgs, RetryArgs,
+};
 use crate::duration;
 use crate::template::{self, Template};
 use darling::{Error, FromMeta, ast::NestedMeta, util::SpannedValue};
@@ -96,12 +98,26 @@ pub(crate) enum OnCancel {
 }
 
 /// Durations given in `#[remote_workflow(...)]`, in milliseconds; `None` keeps the default.
+/// Also the retry policies and the id reuse policy.
 #[derive(Default)]
 pub(crate) struct Timeouts {
     pub start_to_close: Option<u64>,
     pub heartbeat: Option<u64>,
     pub execution: Option<u64>,
     pub run: Option<u64>,
+    pub workflow_retry: Option<Retry>,
+    pub bridge_retry: Option<Retry>,
+    /// `true` for "allow_duplicate_failed_only".
+    pub allow_duplicate_failed_only: bool,
+}
+
+/// A checked retry policy.
+pub(crate) struct Retry {
+    pub initial_interval_ms: Option<u64>,
+    pub backoff: Option<f64>,
+    pub max_interval_ms: Option<u64>,
+    pub max_attempts: Option<u32>,
+    pub non_retryable: Vec<String>,
 }
 
 /// Parses `#[bridge(args)]` on `item`.
@@ -465,6 +481,63 @@ fn check_cluster(errors: &mut Errors, cluster: &SpannedValue<String>) {
     }
 }
 
+fn parse_retry(errors: &mut Errors, r: &SpannedValue<RetryArgs>, key: &str) -> Retry {
+    let mut ms = |v: &Option<DurationText>, field: &str| {
+        let v = &v.as_ref()?.0;
+        match duration::parse_millis(v) {
+            Ok(ms) => Some(ms),
+            Err(what) => {
+                errors.push(
+                    Error::custom(format!("`{key}({field})`: {what}; {}", duration::HOW))
+                        .with_span(&v.span()),
+                );
+                None
+            }
+        }
+    };
+    let retry = Retry {
+        initial_interval_ms: ms(&r.initial_interval, "initial_interval"),
+        max_interval_ms: ms(&r.max_interval, "max_interval"),
+        backoff: r.backoff.as_ref().map(|b| **b),
+        max_attempts: r.max_attempts.as_ref().map(|m| **m),
+        non_retryable: r.non_retryable.iter().map(|l| l.value()).collect(),
+    };
+    if let Some(b) = &r.backoff
+        && !(b.is_finite() && **b >= 1.0)
+    {
+        errors.push(
+            Error::custom(format!(
+                "`{key}(backoff)` must be at least 1.0 (1.0 keeps the delay constant)"
+            ))
+            .with_span(&b.span()),
+        );
+    }
+    if let Some(m) = &r.max_attempts
+        && **m == 0
+    {
+        errors.push(
+            Error::custom(format!(
+                "`{key}(max_attempts)` must be at least 1; leave it out for no limit"
+            ))
+            .with_span(&m.span()),
+        );
+    }
+    if let (Some(first), Some(most), Some(mi)) = (
+        retry.initial_interval_ms,
+        retry.max_interval_ms,
+        &r.max_interval,
+    ) && most < first
+    {
+        errors.push(
+            Error::custom(format!(
+                "`{key}(max_interval)` cannot be shorter than `initial_interval`"
+            ))
+            .with_span(&mi.0.span()),
+        );
+    }
+    retry
+}
+
 fn parse_timeouts(errors: &mut Errors, args: &RemoteWorkflowArgs) -> Timeouts {
     let mut duration = |v: &Option<DurationText>, key: &str| {
         let v = &v.as_ref()?.0;
@@ -479,12 +552,36 @@ fn parse_timeouts(errors: &mut Errors, args: &RemoteWorkflowArgs) -> Timeouts {
             }
         }
     };
-    let t = Timeouts {
+    let mut t = Timeouts {
         start_to_close: duration(&args.start_to_close_timeout, "start_to_close_timeout"),
         heartbeat: duration(&args.heartbeat_timeout, "heartbeat_timeout"),
         execution: duration(&args.execution_timeout, "execution_timeout"),
         run: duration(&args.run_timeout, "run_timeout"),
+        ..Timeouts::default()
     };
+    t.workflow_retry = args
+        .workflow_retry
+        .as_ref()
+        .map(|r| parse_retry(errors, r, "workflow_retry"));
+    t.bridge_retry = args
+        .bridge_retry
+        .as_ref()
+        .map(|r| parse_retry(errors, r, "bridge_retry"));
+    if let Some(policy) = &args.id_reuse_policy {
+        match policy.as_str() {
+            "reject_duplicate" => {}
+            "allow_duplicate_failed_only" => t.allow_duplicate_failed_only = true,
+            other => errors.push(
+                Error::custom(format!(
+                    "`id_reuse_policy = \"{other}\"` is not allowed; use \"reject_duplicate\" \
+                     (the default: a closed execution is never started again, so retries attach) \
+                     or \"allow_duplicate_failed_only\" (a later call may start again after a \
+                     failure); other policies would let a retried call run twice"
+                ))
+                .with_span(&policy.span()),
+            ),
+        }
+    }
     if let (Some(DurationText(hb)), Some(v)) = (&args.heartbeat_timeout, t.heartbeat) {
         let attempt = t.start_to_close.unwrap_or(DEFAULT_START_TO_CLOSE_MS);
         if v >= attempt {

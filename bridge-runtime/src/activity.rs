@@ -12,7 +12,7 @@ use crate::{
     pool::ClusterPool,
     spec::failure_types as ft,
     spec::{
-        CallHeader, FailureDetails, MethodKind, MethodSpec, OnCancel, RemoteStarted,
+        CallHeader, FailureDetails, IdReuse, MethodKind, MethodSpec, OnCancel, RemoteStarted,
         RemoteWorkflowMethod, WaitProgress,
     },
 };
@@ -491,7 +491,11 @@ async fn start_or_attach(
         // Attach to a running execution instead of failing...
         .id_conflict_policy(WorkflowIdConflictPolicy::UseExisting)
         // ...and never start a second one after the first has closed.
-        .id_reuse_policy(WorkflowIdReusePolicy::RejectDuplicate)
+        .id_reuse_policy(match spec.id_reuse {
+            IdReuse::RejectDuplicate => WorkflowIdReusePolicy::RejectDuplicate,
+            IdReuse::AllowDuplicateFailedOnly => WorkflowIdReusePolicy::AllowDuplicateFailedOnly,
+        })
+        .maybe_retry_policy(spec.workflow_retry.map(|r| r.to_policy(&[])))
         .maybe_execution_timeout(spec.execution_timeout)
         .maybe_run_timeout(spec.run_timeout)
         .build();

@@ -5,7 +5,8 @@ use crate::{
     error::BridgeError,
     spec::{
         CANCEL_SUFFIX, CallHeader, CallTimeouts, FailureDetails, MethodSpec, OnCancel,
-        RemoteStarted, RemoteWorkflowMethod, START_SUFFIX, WAIT_SUFFIX, failure_types as ft,
+        RemoteStarted, RemoteWorkflowMethod, RetrySpec, START_SUFFIX, WAIT_SUFFIX,
+        failure_types as ft,
     },
 };
 use serde::{Deserialize, Serialize};
@@ -187,6 +188,7 @@ impl<T: TemporalDeserializable + 'static> RemoteWorkflowHandle<T> {
             summary: format!("{what} {} on cluster {}", self.workflow_type, self.cluster),
             timeouts: self.timeouts,
             on_cancel,
+            bridge_retry: None,
         };
         let options = CallOptions {
             remote_workflow_id: Some(self.workflow_id.clone()),
@@ -243,6 +245,7 @@ struct Target {
     summary: String,
     timeouts: CallTimeouts,
     on_cancel: OnCancel,
+    bridge_retry: Option<RetrySpec>,
 }
 
 impl Target {
@@ -254,6 +257,7 @@ impl Target {
             summary: format!("{} on cluster {}", spec.workflow_type, spec.cluster),
             timeouts: options.timeouts.unwrap_or(spec.timeouts),
             on_cancel: spec.on_cancel,
+            bridge_retry: spec.bridge_retry,
         }
     }
 }
@@ -307,7 +311,11 @@ async fn schedule<W>(
                 ActivityCancellationType::WaitCancellationCompleted
             }
         })
-        .retry_policy(bridge_retry_policy())
+        .retry_policy(
+            target
+                .bridge_retry
+                .map_or_else(bridge_retry_policy, |r| r.to_policy(ft::NON_RETRYABLE)),
+        )
         .summary(target.summary.clone())
         .build();
     let converter = ctx.payload_converter();

@@ -45,7 +45,8 @@ pub use call::{
 pub use error::{BridgeError, ConfigError, PoolError, WorkerError};
 pub use pool::{ClusterPool, ClusterPoolBuilder};
 pub use spec::{
-    CallTimeouts, DEFAULT_BRIDGE_QUEUE, MethodKind, MethodSpec, OnCancel, RemoteWorkflowMethod,
+    CallTimeouts, DEFAULT_BRIDGE_QUEUE, IdReuse, MethodKind, MethodSpec, OnCancel,
+    RemoteWorkflowMethod, RetrySpec,
 };
 pub use worker::{
     BridgeRegistration, BridgeWorker, DEFAULT_GRACE_PERIOD, DEFAULT_MAX_CONCURRENT_CALLS,
@@ -66,7 +67,8 @@ pub mod __private {
     pub use crate::{
         BridgeRegistration, CallOptions, CallTimeouts, MethodSpec, OnCancel, Registrar,
         RemoteTarget, RemoteWorkflowHandle, RemoteWorkflowMethod, call_remote_workflow,
-        error::BridgeError, spec::MethodKind, start_remote_workflow,
+        error::BridgeError, spec::IdReuse, spec::MethodKind, spec::RetrySpec,
+        start_remote_workflow,
     };
     pub use ::core;
     pub use ::std;

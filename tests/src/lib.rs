@@ -106,6 +106,26 @@ pub trait Probe {
     #[remote_update(cluster = "b")]
     async fn append(note: String) -> u32;
 
+    /// Fails (retryably) on its first attempt: succeeds only if B retries the workflow.
+    #[remote_workflow(
+        cluster = "b",
+        queue = "probe-b",
+        workflow = "FlakyWorkflow",
+        workflow_retry(max_attempts = 3, initial_interval = "100ms", backoff = 1.5)
+    )]
+    async fn flaky(n: u32) -> String;
+
+    /// [`Probe::fail`] under a business key whose failed execution a later call may replace.
+    #[remote_workflow(
+        cluster = "b",
+        queue = "probe-b",
+        workflow = "FailWorkflow",
+        id = "restock-{item}",
+        id_reuse_policy = "allow_duplicate_failed_only",
+        bridge_retry(initial_interval = "200ms", max_interval = "2s", non_retryable = ["NeverRetry"])
+    )]
+    async fn fail_keyed(item: String) -> String;
+
     /// [`Probe::sleep`] with a 2 s execution timeout on B and a 2 s heartbeat timeout.
     #[remote_workflow(
         cluster = "b",
@@ -245,6 +265,60 @@ impl FailWorkflow {
             .non_retryable(true)
             .build()
             .into())
+    }
+}
+
+/// Fails with a retryable failure on its first attempt, then returns `ok on attempt {n}`.
+#[workflow]
+#[derive(Default)]
+pub struct FlakyWorkflow;
+
+#[workflow_methods]
+impl FlakyWorkflow {
+    /// Run.
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, _n: u32) -> WorkflowResult<String> {
+        let attempt = ctx.info().attempt();
+        if attempt == 1 {
+            return Err(
+                ApplicationFailure::builder("first attempt fails".to_owned())
+                    .type_name("Flaky".to_owned())
+                    .build()
+                    .into(),
+            );
+        }
+        Ok(format!("ok on attempt {attempt}"))
+    }
+}
+
+/// Calls [`Probe::flaky`].
+#[workflow]
+#[derive(Default)]
+pub struct FlakyCallerWorkflow;
+
+#[workflow_methods]
+impl FlakyCallerWorkflow {
+    /// Run.
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, n: u32) -> WorkflowResult<String> {
+        Ok(ProbeCaller::flaky(ctx, n).await?)
+    }
+}
+
+/// Calls [`Probe::fail_keyed`]; reports the error as `Debug`.
+#[workflow]
+#[derive(Default)]
+pub struct FailKeyedCallerWorkflow;
+
+#[workflow_methods]
+impl FailKeyedCallerWorkflow {
+    /// Run.
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, item: String) -> WorkflowResult<String> {
+        Ok(match ProbeCaller::fail_keyed(ctx, item).await {
+            Ok(v) => format!("unexpected success: {v}"),
+            Err(e) => format!("{e:?}"),
+        })
     }
 }
 
@@ -693,6 +767,10 @@ impl Harness {
             .unwrap()
             .register_workflow::<HandleCancelCallerWorkflow>()
             .unwrap()
+            .register_workflow::<FlakyCallerWorkflow>()
+            .unwrap()
+            .register_workflow::<FailKeyedCallerWorkflow>()
+            .unwrap()
             .register_workflow::<DetachedStartCallerWorkflow>()
             .unwrap()
             .register_workflow::<CountdownCallerWorkflow>()
@@ -712,6 +790,8 @@ impl Harness {
             .register_workflow::<KeyedEchoWorkflow>()
             .unwrap()
             .register_workflow::<MailboxWorkflow>()
+            .unwrap()
+            .register_workflow::<FlakyWorkflow>()
             .unwrap()
             .register_workflow::<SleepWorkflow>()
             .unwrap()

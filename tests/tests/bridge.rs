@@ -5,10 +5,10 @@ use bridge_runtime::testing::{count_executions, history, scheduled_activities};
 use std::{process::Command, time::Duration};
 use temporal_bridge_tests::{
     A_QUEUE, BoundedSleepCallerWorkflow, CancellableSleepCallerWorkflow, CountdownCallerWorkflow,
-    DetachedStartCallerWorkflow, EchoCallerWorkflow, FailCallerWorkflow,
-    HandleCancelCallerWorkflow, Harness, KeyedEchoCallerWorkflow, KeyedRequest,
-    MailboxCallerWorkflow, ProbeBridge, SignalNowhereCallerWorkflow, SleepCallerWorkflow,
-    StartThenWaitCallerWorkflow,
+    DetachedStartCallerWorkflow, EchoCallerWorkflow, FailCallerWorkflow, FailKeyedCallerWorkflow,
+    FlakyCallerWorkflow, HandleCancelCallerWorkflow, Harness, KeyedEchoCallerWorkflow,
+    KeyedRequest, MailboxCallerWorkflow, ProbeBridge, SignalNowhereCallerWorkflow,
+    SleepCallerWorkflow, StartThenWaitCallerWorkflow,
 };
 use temporalio_client::tonic::IntoRequest;
 use temporalio_client::{
@@ -608,6 +608,55 @@ async fn a_started_handle_waits_for_the_result_through_the_bridge() {
         ["bridge.Probe.sleep.start", "bridge.Probe.sleep.wait"]
     );
     assert_eq!(count_executions(&h.b, &remote_id).await.unwrap(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retry_and_id_reuse_policies_from_the_attribute_reach_cluster_b() {
+    let h = Harness::start().await;
+    let _bridge = h.in_process_bridge();
+    let run = |wf_id: &'static str| {
+        let a = h.a.clone();
+        async move {
+            let handle = a
+                .start_workflow(
+                    FlakyCallerWorkflow::run,
+                    1u32,
+                    WorkflowStartOptions::new(A_QUEUE, wf_id).build(),
+                )
+                .await
+                .unwrap();
+            result_of(&handle).await
+        }
+    };
+    // `workflow_retry(max_attempts = 3, ...)`: B retries the remote workflow, which the server
+    // would not do by default.
+    assert_eq!(run("flaky").await, "ok on attempt 2");
+
+    // `id_reuse_policy = "allow_duplicate_failed_only"`: a failed execution under a business key
+    // may be replaced by a later call with the same key.
+    let fail_keyed = |wf_id: &'static str| {
+        let a = h.a.clone();
+        async move {
+            let handle = a
+                .start_workflow(
+                    FailKeyedCallerWorkflow::run,
+                    "widgets".to_owned(),
+                    WorkflowStartOptions::new(A_QUEUE, wf_id).build(),
+                )
+                .await
+                .unwrap();
+            result_of(&handle).await
+        }
+    };
+    for wf_id in ["restock-1", "restock-2"] {
+        let seen = fail_keyed(wf_id).await;
+        assert!(seen.starts_with("RemoteFailed"), "{seen}");
+    }
+    assert_eq!(
+        count_executions(&h.b, "restock-widgets").await.unwrap(),
+        2,
+        "the second call started a new execution after the failed one"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -43,6 +43,9 @@ const _: () = {
             run_timeout: ::core::option::Option::None,
             on_cancel: ::bridge_runtime::__private::OnCancel::Cancel,
             kind: ::bridge_runtime::__private::MethodKind::Workflow,
+            workflow_retry: ::core::option::Option::None,
+            bridge_retry: ::core::option::Option::None,
+            id_reuse: ::bridge_runtime::__private::IdReuse::RejectDuplicate,
         };
     }
     #[automatically_derived]

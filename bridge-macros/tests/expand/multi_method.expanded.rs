@@ -46,6 +46,9 @@ const _: () = {
             run_timeout: ::core::option::Option::None,
             on_cancel: ::bridge_runtime::__private::OnCancel::Cancel,
             kind: ::bridge_runtime::__private::MethodKind::Workflow,
+            workflow_retry: ::core::option::Option::None,
+            bridge_retry: ::core::option::Option::None,
+            id_reuse: ::bridge_runtime::__private::IdReuse::RejectDuplicate,
         };
     }
     #[doc(hidden)]
@@ -69,6 +72,9 @@ const _: () = {
             run_timeout: ::core::option::Option::None,
             on_cancel: ::bridge_runtime::__private::OnCancel::Cancel,
             kind: ::bridge_runtime::__private::MethodKind::Update("relabel"),
+            workflow_retry: ::core::option::Option::None,
+            bridge_retry: ::core::option::Option::None,
+            id_reuse: ::bridge_runtime::__private::IdReuse::RejectDuplicate,
         };
     }
     #[doc(hidden)]
@@ -98,6 +104,15 @@ const _: () = {
             ),
             on_cancel: ::bridge_runtime::__private::OnCancel::Cancel,
             kind: ::bridge_runtime::__private::MethodKind::Workflow,
+            workflow_retry: ::core::option::Option::Some(::bridge_runtime::__private::RetrySpec {
+                initial_interval: ::core::option::Option::None,
+                backoff_coefficient: ::core::option::Option::Some(2.0),
+                maximum_interval: ::core::option::Option::None,
+                maximum_attempts: ::core::option::Option::Some(3),
+                non_retryable_error_types: &["Invalid"],
+            }),
+            bridge_retry: ::core::option::Option::None,
+            id_reuse: ::bridge_runtime::__private::IdReuse::AllowDuplicateFailedOnly,
         };
     }
     #[automatically_derived]

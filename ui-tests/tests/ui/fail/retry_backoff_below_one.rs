@@ -1,0 +1,9 @@
+use bridge_runtime::prelude::*;
+
+#[bridge]
+pub trait Fulfillment {
+    #[remote_workflow(cluster = "b", queue = "q", workflow_retry(backoff = 0.5))]
+    async fn fulfill(order: String) -> String;
+}
+
+fn main() {}
