@@ -378,14 +378,39 @@ fn caller_fn(m: &Method, marker: &syn::Ident, bridge_ident: &syn::Ident) -> Toke
         m.span,
     );
     let params: Vec<_> = params.collect();
+    let with_ident = format_ident!("{}_with", m.ident);
+    let with_doc = LitStr::new(
+        &format!(
+            "[`Self::{ident}`] with per-call overrides of what the attribute declares (a remote \
+             workflow id, timeouts)."
+        ),
+        m.span,
+    );
+    let arg_names = m.args.iter().map(|(n, _)| n);
+    // With an id template, the template's id unless the options name one.
+    let with_options = match &m.id_template {
+        None => quote!(),
+        Some(_) => quote! {
+            // Before the arguments move into the call: the id template reads them.
+            let #opts = #opts.or_id(#options);
+        },
+    };
     quote! {
         #[doc = #doc_lit]
         pub async fn #ident<W>(
             #ctx: &::bridge_runtime::__private::WorkflowContext<W>,
             #( #params ),*
         ) -> ::core::result::Result<#output, ::bridge_runtime::__private::BridgeError> {
-            // Before the arguments move into the call: the id template reads them.
-            let #opts = #options;
+            Self::#with_ident(#ctx, ::core::default::Default::default(), #( #arg_names ),*).await
+        }
+
+        #[doc = #with_doc]
+        pub async fn #with_ident<W>(
+            #ctx: &::bridge_runtime::__private::WorkflowContext<W>,
+            #opts: ::bridge_runtime::__private::CallOptions,
+            #( #params ),*
+        ) -> ::core::result::Result<#output, ::bridge_runtime::__private::BridgeError> {
+            #with_options
             ::bridge_runtime::__private::call_remote_workflow::<#marker, W>(#ctx, #value, #opts)
                 .await
         }

@@ -171,18 +171,23 @@ pub(crate) fn parse(args: TokenStream, item: &mut ItemTrait) -> Result<Bridge, E
             ),
         }
     }
-    // Every method `m` also gets a caller `start_m`; a method of that name would clash with it.
+    // Every workflow method `m` also gets callers `start_m` and `m_with`; a method of either name
+    // would clash with them.
     for m in methods.iter().filter(|m| m.kind == Kind::Workflow) {
-        let starter = format!("start_{}", m.ident);
-        if let Some(other) = methods.iter().find(|o| o.ident == starter) {
-            errors.push(
-                Error::custom(format!(
-                    "method `{starter}` clashes with `{}Caller::{starter}`, the starter \
-                     generated for `{}`; rename one of them",
-                    item.ident, m.ident
-                ))
-                .with_span(&other.ident),
-            );
+        for (generated, what) in [
+            (format!("start_{}", m.ident), "starter"),
+            (format!("{}_with", m.ident), "caller with options"),
+        ] {
+            if let Some(other) = methods.iter().find(|o| o.ident == generated) {
+                errors.push(
+                    Error::custom(format!(
+                        "method `{generated}` clashes with `{}Caller::{generated}`, the {what} \
+                         generated for `{}`; rename one of them",
+                        item.ident, m.ident
+                    ))
+                    .with_span(&other.ident),
+                );
+            }
         }
     }
     if methods.is_empty() && item.items.is_empty() {

@@ -229,6 +229,17 @@ async fn run_call(
         ));
     }
     let header = decode_header(spec, &payloads.remove(0))?;
+    // The caller's overrides of the method's remote timeouts.
+    let remote_timeouts = RemoteTimeouts {
+        execution: header
+            .execution_timeout_ms
+            .map(Duration::from_millis)
+            .or(spec.execution_timeout),
+        run: header
+            .run_timeout_ms
+            .map(Duration::from_millis)
+            .or(spec.run_timeout),
+    };
     let raw_id = match header.remote_workflow_id {
         Some(id) if !id.is_empty() => id,
         Some(_) => {
@@ -306,7 +317,7 @@ async fn run_call(
         let handle = match part {
             Part::Wait | Part::Cancel => client.get_workflow_handle::<UntypedWorkflow>(&remote_id),
             Part::Call | Part::Start => {
-                start_or_attach(&client, spec, &remote_id, payloads).await?
+                start_or_attach(&client, spec, &remote_id, payloads, remote_timeouts).await?
             }
         };
         if part == Part::Start {
@@ -481,11 +492,19 @@ fn decode_header(spec: &MethodSpec, payload: &Payload) -> Result<CallHeader, Act
 ///
 /// The returned handle names the started run, or no run (the id's latest) when attaching to a
 /// closed execution.
+/// The remote workflow's timeouts for one call.
+#[derive(Clone, Copy)]
+struct RemoteTimeouts {
+    execution: Option<Duration>,
+    run: Option<Duration>,
+}
+
 async fn start_or_attach(
     client: &Client,
     spec: &'static MethodSpec,
     remote_id: &str,
     args: Vec<Payload>,
+    timeouts: RemoteTimeouts,
 ) -> Result<RemoteHandle, ActivityError> {
     let options = WorkflowStartOptions::new(spec.queue, remote_id)
         // Attach to a running execution instead of failing...
@@ -496,8 +515,8 @@ async fn start_or_attach(
             IdReuse::AllowDuplicateFailedOnly => WorkflowIdReusePolicy::AllowDuplicateFailedOnly,
         })
         .maybe_retry_policy(spec.workflow_retry.map(|r| r.to_policy(&[])))
-        .maybe_execution_timeout(spec.execution_timeout)
-        .maybe_run_timeout(spec.run_timeout)
+        .maybe_execution_timeout(timeouts.execution)
+        .maybe_run_timeout(timeouts.run)
         .build();
     match client
         .start_workflow(

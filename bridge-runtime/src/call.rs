@@ -26,13 +26,76 @@ use temporalio_common::{
 };
 use temporalio_workflow::{ActivityCancellationType, ActivityOptions, WorkflowContext};
 
-/// Per-call settings of a bridged call. The generated callers pass the trait's declared values.
+/// Per-call overrides of what the method's attribute declares; every `None` keeps the
+/// declaration. Pass them to the generated `…Caller::method_with(ctx, options, args…)`.
+///
+/// ```
+/// # use bridge_runtime::CallOptions;
+/// # use std::time::Duration;
+/// let options = CallOptions::new()
+///     .remote_workflow_id("fulfill-order-7")
+///     .heartbeat_timeout(Duration::from_secs(30))
+///     .execution_timeout(Duration::from_secs(3600));
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CallOptions {
-    /// An explicit remote workflow id; `None` uses the deterministic default.
+    /// An explicit remote workflow id; `None` uses the method's id (template or default).
     pub remote_workflow_id: Option<String>,
-    /// Attempt and heartbeat timeouts of the bridge activity; `None` keeps the method's.
-    pub timeouts: Option<CallTimeouts>,
+    /// Start-to-close timeout of one bridge activity attempt.
+    pub start_to_close_timeout: Option<Duration>,
+    /// Heartbeat timeout of the bridge activity.
+    pub heartbeat_timeout: Option<Duration>,
+    /// The remote workflow's execution timeout.
+    pub execution_timeout: Option<Duration>,
+    /// The remote workflow's run timeout.
+    pub run_timeout: Option<Duration>,
+}
+
+impl CallOptions {
+    /// No overrides.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Calls the remote workflow under this id. The bridge applies its usual encoding and
+    /// length cap.
+    pub fn remote_workflow_id(mut self, id: impl Into<String>) -> Self {
+        self.remote_workflow_id = Some(id.into());
+        self
+    }
+
+    /// Overrides the bridge activity's start-to-close timeout.
+    pub fn start_to_close_timeout(mut self, timeout: Duration) -> Self {
+        self.start_to_close_timeout = Some(timeout);
+        self
+    }
+
+    /// Overrides the bridge activity's heartbeat timeout.
+    pub fn heartbeat_timeout(mut self, timeout: Duration) -> Self {
+        self.heartbeat_timeout = Some(timeout);
+        self
+    }
+
+    /// Overrides the remote workflow's execution timeout.
+    pub fn execution_timeout(mut self, timeout: Duration) -> Self {
+        self.execution_timeout = Some(timeout);
+        self
+    }
+
+    /// Overrides the remote workflow's run timeout.
+    pub fn run_timeout(mut self, timeout: Duration) -> Self {
+        self.run_timeout = Some(timeout);
+        self
+    }
+
+    /// `self`, with `remote_workflow_id` taken from `fallback` where `self` has none.
+    #[doc(hidden)]
+    pub fn or_id(mut self, fallback: CallOptions) -> Self {
+        if self.remote_workflow_id.is_none() {
+            self.remote_workflow_id = fallback.remote_workflow_id;
+        }
+        self
+    }
 }
 
 /// The bridge activity's retry policy: retry transport trouble forever with backoff; the bridge
@@ -255,11 +318,20 @@ impl Target {
             activity_type: format!("{}{suffix}", spec.activity_type),
             bridge_queue: spec.bridge_queue.to_owned(),
             summary: format!("{} on cluster {}", spec.workflow_type, spec.cluster),
-            timeouts: options.timeouts.unwrap_or(spec.timeouts),
+            timeouts: CallTimeouts {
+                attempt: options
+                    .start_to_close_timeout
+                    .unwrap_or(spec.timeouts.attempt),
+                heartbeat: options.heartbeat_timeout.unwrap_or(spec.timeouts.heartbeat),
+            },
             on_cancel: spec.on_cancel,
             bridge_retry: spec.bridge_retry,
         }
     }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// The bridge activity's input: the call header, then the arguments.
@@ -278,6 +350,8 @@ fn encode<W, A: TemporalSerializable + 'static>(
     };
     let header = CallHeader {
         remote_workflow_id: options.remote_workflow_id.clone(),
+        execution_timeout_ms: options.execution_timeout.map(millis),
+        run_timeout_ms: options.run_timeout.map(millis),
     };
     let mut payloads = vec![
         converter

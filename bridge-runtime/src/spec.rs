@@ -184,6 +184,12 @@ pub struct CallHeader {
     /// deterministic id from the call site (see [`crate::ids`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote_workflow_id: Option<String>,
+    /// Overrides the method's remote execution timeout, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution_timeout_ms: Option<u64>,
+    /// Overrides the method's remote run timeout, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_timeout_ms: Option<u64>,
 }
 
 /// Suffix of the start-only bridge activity: `bridge.{Trait}.{method}.start` starts (or attaches

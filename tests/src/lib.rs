@@ -291,6 +291,28 @@ impl FlakyWorkflow {
     }
 }
 
+/// Calls [`Probe::sleep`] for 30 s with per-call overrides: the remote id `overridden`, a 2 s
+/// remote execution timeout and a 3 s heartbeat timeout; reports the error as `Debug`.
+#[workflow]
+#[derive(Default)]
+pub struct OverrideCallerWorkflow;
+
+#[workflow_methods]
+impl OverrideCallerWorkflow {
+    /// Run.
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, _n: u32) -> WorkflowResult<String> {
+        let options = bridge_runtime::CallOptions::new()
+            .remote_workflow_id("overridden")
+            .execution_timeout(Duration::from_secs(2))
+            .heartbeat_timeout(Duration::from_secs(3));
+        Ok(match ProbeCaller::sleep_with(ctx, options, 30).await {
+            Ok(v) => format!("unexpected success: {v}"),
+            Err(e) => format!("{e:?}"),
+        })
+    }
+}
+
 /// Calls [`Probe::flaky`].
 #[workflow]
 #[derive(Default)]
@@ -768,6 +790,8 @@ impl Harness {
             .register_workflow::<HandleCancelCallerWorkflow>()
             .unwrap()
             .register_workflow::<FlakyCallerWorkflow>()
+            .unwrap()
+            .register_workflow::<OverrideCallerWorkflow>()
             .unwrap()
             .register_workflow::<FailKeyedCallerWorkflow>()
             .unwrap()

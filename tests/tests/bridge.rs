@@ -7,8 +7,8 @@ use temporal_bridge_tests::{
     A_QUEUE, BoundedSleepCallerWorkflow, CancellableSleepCallerWorkflow, CountdownCallerWorkflow,
     DetachedStartCallerWorkflow, EchoCallerWorkflow, FailCallerWorkflow, FailKeyedCallerWorkflow,
     FlakyCallerWorkflow, HandleCancelCallerWorkflow, Harness, KeyedEchoCallerWorkflow,
-    KeyedRequest, MailboxCallerWorkflow, ProbeBridge, SignalNowhereCallerWorkflow,
-    SleepCallerWorkflow, StartThenWaitCallerWorkflow,
+    KeyedRequest, MailboxCallerWorkflow, OverrideCallerWorkflow, ProbeBridge,
+    SignalNowhereCallerWorkflow, SleepCallerWorkflow, StartThenWaitCallerWorkflow,
 };
 use temporalio_client::tonic::IntoRequest;
 use temporalio_client::{
@@ -657,6 +657,42 @@ async fn retry_and_id_reuse_policies_from_the_attribute_reach_cluster_b() {
         2,
         "the second call started a new execution after the failed one"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn per_call_overrides_replace_the_attribute_values() {
+    let h = Harness::start().await;
+    let _bridge = h.in_process_bridge();
+    let handle =
+        h.a.start_workflow(
+            OverrideCallerWorkflow::run,
+            0u32,
+            WorkflowStartOptions::new(A_QUEUE, "overrides").build(),
+        )
+        .await
+        .unwrap();
+    let run_id = handle.run_id().unwrap().to_owned();
+    let seen = result_of(&handle).await;
+    assert!(seen.starts_with("RemoteTimedOut"), "{seen}");
+    assert!(seen.contains("\"overridden\""), "{seen}");
+    let scheduled = history(&h.a, "overrides", &run_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find_map(|e| match e.attributes {
+            Some(Attributes::ActivityTaskScheduledEventAttributes(a)) => Some(a),
+            _ => None,
+        })
+        .expect("the bridge activity was scheduled");
+    assert_eq!(scheduled.heartbeat_timeout.map(|d| d.seconds), Some(3));
+    let remote = history(&h.b, "overridden", "").await.unwrap();
+    match remote.first().and_then(|e| e.attributes.as_ref()) {
+        Some(Attributes::WorkflowExecutionStartedEventAttributes(a)) => assert_eq!(
+            a.workflow_execution_timeout.as_ref().map(|d| d.seconds),
+            Some(2)
+        ),
+        other => panic!("first event of `overridden`: {other:?}"),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -57,7 +57,14 @@ The remote workflow id is deterministic per call, so retries and bridge restarts
             ctx: &::bridge_runtime::__private::WorkflowContext<W>,
             order: Order,
         ) -> ::core::result::Result<Shipment, ::bridge_runtime::__private::BridgeError> {
-            let options = ::core::default::Default::default();
+            Self::fulfill_with(ctx, ::core::default::Default::default(), order).await
+        }
+        ///[`Self::fulfill`] with per-call overrides of what the attribute declares (a remote workflow id, timeouts).
+        pub async fn fulfill_with<W>(
+            ctx: &::bridge_runtime::__private::WorkflowContext<W>,
+            options: ::bridge_runtime::__private::CallOptions,
+            order: Order,
+        ) -> ::core::result::Result<Shipment, ::bridge_runtime::__private::BridgeError> {
             ::bridge_runtime::__private::call_remote_workflow::<
                 __BridgeMethod_fulfill,
                 W,

@@ -125,12 +125,28 @@ The remote workflow id is `label-{order_id}-{weight_grams}`: calls with the same
             order_id: String,
             weight_grams: u32,
         ) -> ::core::result::Result<Label, ::bridge_runtime::__private::BridgeError> {
-            let options = ::bridge_runtime::__private::CallOptions {
-                remote_workflow_id: ::core::option::Option::Some(
-                    ShippingBridge::create_label_remote_id(&order_id, &weight_grams),
-                ),
-                ..::core::default::Default::default()
-            };
+            Self::create_label_with(
+                    ctx,
+                    ::core::default::Default::default(),
+                    order_id,
+                    weight_grams,
+                )
+                .await
+        }
+        ///[`Self::create_label`] with per-call overrides of what the attribute declares (a remote workflow id, timeouts).
+        pub async fn create_label_with<W>(
+            ctx: &::bridge_runtime::__private::WorkflowContext<W>,
+            options: ::bridge_runtime::__private::CallOptions,
+            order_id: String,
+            weight_grams: u32,
+        ) -> ::core::result::Result<Label, ::bridge_runtime::__private::BridgeError> {
+            let options = options
+                .or_id(::bridge_runtime::__private::CallOptions {
+                    remote_workflow_id: ::core::option::Option::Some(
+                        ShippingBridge::create_label_remote_id(&order_id, &weight_grams),
+                    ),
+                    ..::core::default::Default::default()
+                });
             ::bridge_runtime::__private::call_remote_workflow::<
                 __BridgeMethod_create_label,
                 W,
@@ -192,7 +208,13 @@ The remote workflow id is deterministic per call, so retries and bridge restarts
         pub async fn ping<W>(
             ctx: &::bridge_runtime::__private::WorkflowContext<W>,
         ) -> ::core::result::Result<(), ::bridge_runtime::__private::BridgeError> {
-            let options = ::core::default::Default::default();
+            Self::ping_with(ctx, ::core::default::Default::default()).await
+        }
+        ///[`Self::ping`] with per-call overrides of what the attribute declares (a remote workflow id, timeouts).
+        pub async fn ping_with<W>(
+            ctx: &::bridge_runtime::__private::WorkflowContext<W>,
+            options: ::bridge_runtime::__private::CallOptions,
+        ) -> ::core::result::Result<(), ::bridge_runtime::__private::BridgeError> {
             ::bridge_runtime::__private::call_remote_workflow::<
                 __BridgeMethod_ping,
                 W,
