@@ -18,8 +18,10 @@ use temporalio_client::{
 use temporalio_common::{
     HasWorkflowDefinition, UntypedWorkflow,
     protos::temporal::api::{
-        common::v1::WorkflowExecution, enums::v1::HistoryEventFilterType,
-        enums::v1::WorkflowExecutionStatus, history::v1::history_event::Attributes,
+        common::v1::WorkflowExecution,
+        enums::v1::HistoryEventFilterType,
+        enums::v1::WorkflowExecutionStatus,
+        history::v1::{ActivityTaskScheduledEventAttributes, history_event::Attributes},
         workflowservice::v1::GetWorkflowExecutionHistoryRequest,
     },
 };
@@ -40,6 +42,69 @@ where
     .await
     .expect("workflow on A did not finish in time")
     .expect("workflow on A failed")
+}
+
+/// Starts `workflow` on A under `workflow_id` and waits for its result; returns the result and
+/// the run id.
+async fn run_on_a<W>(
+    h: &Harness,
+    workflow: W,
+    input: W::Input,
+    workflow_id: &str,
+) -> (W::Output, String)
+where
+    W: HasWorkflowDefinition,
+    W::Input: Send,
+    W::Output: std::fmt::Debug,
+{
+    let handle =
+        h.a.start_workflow(
+            workflow,
+            input,
+            WorkflowStartOptions::new(A_QUEUE, workflow_id).build(),
+        )
+        .await
+        .expect("start on A");
+    let run_id = handle.run_id().expect("run id").to_owned();
+    (result_of(&handle).await, run_id)
+}
+
+/// The first activity a run on A scheduled: its bridge call.
+async fn bridge_activity_scheduled(
+    h: &Harness,
+    workflow_id: &str,
+    run_id: &str,
+) -> ActivityTaskScheduledEventAttributes {
+    history(&h.a, workflow_id, run_id)
+        .await
+        .expect("history of A")
+        .into_iter()
+        .find_map(|e| match e.attributes {
+            Some(Attributes::ActivityTaskScheduledEventAttributes(a)) => Some(a),
+            _ => None,
+        })
+        .expect("the bridge activity was scheduled")
+}
+
+/// The execution timeout B recorded for the latest run of `workflow_id`, in seconds.
+async fn execution_timeout_secs_on_b(h: &Harness, workflow_id: &str) -> Option<i64> {
+    let remote = history(&h.b, workflow_id, "").await.expect("history of B");
+    match remote.first().and_then(|e| e.attributes.as_ref()) {
+        Some(Attributes::WorkflowExecutionStartedEventAttributes(a)) => {
+            a.workflow_execution_timeout.as_ref().map(|d| d.seconds)
+        }
+        other => panic!("first event of {workflow_id} on B: {other:?}"),
+    }
+}
+
+/// The activity types a run on A scheduled, in order.
+async fn activity_types(h: &Harness, workflow_id: &str, run_id: &str) -> Vec<String> {
+    scheduled_activities(&h.a, workflow_id, run_id)
+        .await
+        .expect("history of A")
+        .into_iter()
+        .map(|a| a.activity_type)
+        .collect()
 }
 
 /// Starts a `sleep(secs)` call on A under `workflow_id` and waits until its remote workflow runs
@@ -76,16 +141,13 @@ async fn start_sleep_call(
 async fn happy_path_returns_b_result_under_the_deterministic_id() {
     let h = Harness::start().await;
     let _bridge = h.in_process_bridge();
-    let handle =
-        h.a.start_workflow(
-            EchoCallerWorkflow::run,
-            vec!["hello".to_owned()],
-            WorkflowStartOptions::new(A_QUEUE, "happy").build(),
-        )
-        .await
-        .unwrap();
-    let run_id = handle.run_id().unwrap().to_owned();
-    let echoes = result_of(&handle).await;
+    let (echoes, run_id) = run_on_a(
+        &h,
+        EchoCallerWorkflow::run,
+        vec!["hello".to_owned()],
+        "happy",
+    )
+    .await;
     assert_eq!(echoes.len(), 1);
     assert_eq!(echoes[0].tag, "hello");
 
@@ -234,16 +296,7 @@ async fn a_wait_longer_than_several_long_polls_stays_in_one_attempt() {
 async fn continue_as_new_is_followed_to_the_final_run() {
     let h = Harness::start().await;
     let _bridge = h.in_process_bridge();
-    let handle =
-        h.a.start_workflow(
-            CountdownCallerWorkflow::run,
-            3u32,
-            WorkflowStartOptions::new(A_QUEUE, "countdown").build(),
-        )
-        .await
-        .unwrap();
-    let run_id = handle.run_id().unwrap().to_owned();
-    let result = result_of(&handle).await;
+    let (result, run_id) = run_on_a(&h, CountdownCallerWorkflow::run, 3u32, "countdown").await;
 
     let remote_id = h
         .remote_id_of_call("countdown", &run_id, 0, Duration::from_secs(5))
@@ -329,16 +382,7 @@ async fn two_calls_get_two_executions_and_a_new_run_does_not_get_the_old_result(
 async fn failing_remote_workflow_is_a_typed_error_and_is_not_retried() {
     let h = Harness::start().await;
     let _bridge = h.in_process_bridge();
-    let handle =
-        h.a.start_workflow(
-            FailCallerWorkflow::run,
-            "widgets".to_owned(),
-            WorkflowStartOptions::new(A_QUEUE, "fails").build(),
-        )
-        .await
-        .unwrap();
-    let run_id = handle.run_id().unwrap().to_owned();
-    let seen = result_of(&handle).await;
+    let (seen, run_id) = run_on_a(&h, FailCallerWorkflow::run, "widgets".to_owned(), "fails").await;
     assert!(seen.starts_with("RemoteFailed"), "{seen}");
     assert!(seen.contains("failure_type: \"OutOfStock\""), "{seen}");
     assert!(seen.contains("message: \"no widgets left\""), "{seen}");
@@ -364,29 +408,12 @@ async fn failing_remote_workflow_is_a_typed_error_and_is_not_retried() {
 async fn timeouts_from_the_attribute_reach_both_clusters_and_a_remote_timeout_is_typed() {
     let h = Harness::start().await;
     let _bridge = h.in_process_bridge();
-    let handle =
-        h.a.start_workflow(
-            BoundedSleepCallerWorkflow::run,
-            30u64,
-            WorkflowStartOptions::new(A_QUEUE, "bounded").build(),
-        )
-        .await
-        .unwrap();
-    let run_id = handle.run_id().unwrap().to_owned();
-    let seen = result_of(&handle).await;
+    let (seen, run_id) = run_on_a(&h, BoundedSleepCallerWorkflow::run, 30u64, "bounded").await;
     assert!(seen.starts_with("RemoteTimedOut"), "{seen}");
     assert!(seen.contains("method: \"Probe.bounded_sleep\""), "{seen}");
 
     // `heartbeat_timeout = "2s"` on the bridge activity in A.
-    let scheduled = history(&h.a, "bounded", &run_id)
-        .await
-        .unwrap()
-        .into_iter()
-        .find_map(|e| match e.attributes {
-            Some(Attributes::ActivityTaskScheduledEventAttributes(a)) => Some(a),
-            _ => None,
-        })
-        .expect("the bridge activity was scheduled");
+    let scheduled = bridge_activity_scheduled(&h, "bounded", &run_id).await;
     assert_eq!(
         scheduled.heartbeat_timeout.map(|d| d.seconds),
         Some(2),
@@ -396,15 +423,8 @@ async fn timeouts_from_the_attribute_reach_both_clusters_and_a_remote_timeout_is
     let remote_id = h
         .remote_id_of_call("bounded", &run_id, 0, Duration::from_secs(5))
         .await;
+    assert_eq!(execution_timeout_secs_on_b(&h, &remote_id).await, Some(2));
     let remote = history(&h.b, &remote_id, "").await.unwrap();
-    match remote.first().and_then(|e| e.attributes.as_ref()) {
-        Some(Attributes::WorkflowExecutionStartedEventAttributes(a)) => assert_eq!(
-            a.workflow_execution_timeout.as_ref().map(|d| d.seconds),
-            Some(2),
-            "{a:?}"
-        ),
-        other => panic!("first event of {remote_id}: {other:?}"),
-    }
     assert!(
         matches!(
             remote.last().and_then(|e| e.attributes.as_ref()),
@@ -583,26 +603,18 @@ async fn a_bridge_stopping_past_its_grace_period_leaves_the_remote_workflow_runn
 async fn a_started_handle_waits_for_the_result_through_the_bridge() {
     let h = Harness::start().await;
     let _bridge = h.in_process_bridge();
-    let handle =
-        h.a.start_workflow(
-            StartThenWaitCallerWorkflow::run,
-            2u64,
-            WorkflowStartOptions::new(A_QUEUE, "start-then-wait").build(),
-        )
-        .await
-        .unwrap();
-    let run_id = handle.run_id().unwrap().to_owned();
-    let seen = result_of(&handle).await;
+    let (seen, run_id) = run_on_a(
+        &h,
+        StartThenWaitCallerWorkflow::run,
+        2u64,
+        "start-then-wait",
+    )
+    .await;
     let remote_id = h
         .remote_id_of_call("start-then-wait", &run_id, 0, Duration::from_secs(5))
         .await;
     assert_eq!(seen, vec![remote_id.clone(), "slept 2".to_owned()]);
-    let kinds: Vec<String> = scheduled_activities(&h.a, "start-then-wait", &run_id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|a| a.activity_type)
-        .collect();
+    let kinds = activity_types(&h, "start-then-wait", &run_id).await;
     assert_eq!(
         kinds,
         ["bridge.Probe.sleep.start", "bridge.Probe.sleep.wait"]
@@ -663,52 +675,19 @@ async fn retry_and_id_reuse_policies_from_the_attribute_reach_cluster_b() {
 async fn per_call_overrides_replace_the_attribute_values() {
     let h = Harness::start().await;
     let _bridge = h.in_process_bridge();
-    let handle =
-        h.a.start_workflow(
-            OverrideCallerWorkflow::run,
-            0u32,
-            WorkflowStartOptions::new(A_QUEUE, "overrides").build(),
-        )
-        .await
-        .unwrap();
-    let run_id = handle.run_id().unwrap().to_owned();
-    let seen = result_of(&handle).await;
+    let (seen, run_id) = run_on_a(&h, OverrideCallerWorkflow::run, 0u32, "overrides").await;
     assert!(seen.starts_with("RemoteTimedOut"), "{seen}");
     assert!(seen.contains("\"overridden\""), "{seen}");
-    let scheduled = history(&h.a, "overrides", &run_id)
-        .await
-        .unwrap()
-        .into_iter()
-        .find_map(|e| match e.attributes {
-            Some(Attributes::ActivityTaskScheduledEventAttributes(a)) => Some(a),
-            _ => None,
-        })
-        .expect("the bridge activity was scheduled");
+    let scheduled = bridge_activity_scheduled(&h, "overrides", &run_id).await;
     assert_eq!(scheduled.heartbeat_timeout.map(|d| d.seconds), Some(3));
-    let remote = history(&h.b, "overridden", "").await.unwrap();
-    match remote.first().and_then(|e| e.attributes.as_ref()) {
-        Some(Attributes::WorkflowExecutionStartedEventAttributes(a)) => assert_eq!(
-            a.workflow_execution_timeout.as_ref().map(|d| d.seconds),
-            Some(2)
-        ),
-        other => panic!("first event of `overridden`: {other:?}"),
-    }
+    assert_eq!(execution_timeout_secs_on_b(&h, "overridden").await, Some(2));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_handle_cancels_its_remote_workflow() {
     let h = Harness::start().await;
     let _bridge = h.in_process_bridge();
-    let handle =
-        h.a.start_workflow(
-            HandleCancelCallerWorkflow::run,
-            0u32,
-            WorkflowStartOptions::new(A_QUEUE, "handle-cancel").build(),
-        )
-        .await
-        .unwrap();
-    let run_id = handle.run_id().unwrap().to_owned();
-    let seen = result_of(&handle).await;
+    let (seen, run_id) = run_on_a(&h, HandleCancelCallerWorkflow::run, 0u32, "handle-cancel").await;
     assert!(seen.starts_with("RemoteCancelled"), "{seen}");
     let remote_id = h
         .remote_id_of_call("handle-cancel", &run_id, 0, Duration::from_secs(5))
@@ -717,12 +696,7 @@ async fn a_handle_cancels_its_remote_workflow() {
         status_on_b(&h, &remote_id).await,
         WorkflowExecutionStatus::Canceled
     );
-    let kinds: Vec<String> = scheduled_activities(&h.a, "handle-cancel", &run_id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|a| a.activity_type)
-        .collect();
+    let kinds = activity_types(&h, "handle-cancel", &run_id).await;
     assert_eq!(
         kinds,
         [
@@ -737,16 +711,8 @@ async fn a_handle_cancels_its_remote_workflow() {
 async fn a_detached_start_returns_once_the_remote_workflow_runs() {
     let h = Harness::start().await;
     let _bridge = h.in_process_bridge();
-    let handle =
-        h.a.start_workflow(
-            DetachedStartCallerWorkflow::run,
-            60u64,
-            WorkflowStartOptions::new(A_QUEUE, "detached").build(),
-        )
-        .await
-        .unwrap();
-    let run_id = handle.run_id().unwrap().to_owned();
-    let remote_id = result_of(&handle).await;
+    let (remote_id, run_id) =
+        run_on_a(&h, DetachedStartCallerWorkflow::run, 60u64, "detached").await;
     assert_eq!(
         remote_id,
         h.remote_id_of_call("detached", &run_id, 0, Duration::from_secs(5))
@@ -764,23 +730,9 @@ async fn a_detached_start_returns_once_the_remote_workflow_runs() {
 async fn signals_queries_and_updates_reach_the_remote_workflow_through_the_bridge() {
     let h = Harness::start().await;
     let _bridge = h.in_process_bridge();
-    let handle =
-        h.a.start_workflow(
-            MailboxCallerWorkflow::run,
-            0u32,
-            WorkflowStartOptions::new(A_QUEUE, "mailbox").build(),
-        )
-        .await
-        .unwrap();
-    let run_id = handle.run_id().unwrap().to_owned();
-    let seen = result_of(&handle).await;
+    let (seen, run_id) = run_on_a(&h, MailboxCallerWorkflow::run, 0u32, "mailbox").await;
     assert_eq!(seen, ["2", "first,second", "first,second,done"]);
-    let kinds: Vec<String> = scheduled_activities(&h.a, "mailbox", &run_id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|a| a.activity_type)
-        .collect();
+    let kinds = activity_types(&h, "mailbox", &run_id).await;
     assert_eq!(
         kinds,
         [
@@ -794,16 +746,13 @@ async fn signals_queries_and_updates_reach_the_remote_workflow_through_the_bridg
     );
 
     // A signal to a workflow that B does not have is a typed, non-retried error.
-    let nowhere =
-        h.a.start_workflow(
-            SignalNowhereCallerWorkflow::run,
-            "no-such-workflow".to_owned(),
-            WorkflowStartOptions::new(A_QUEUE, "signal-nowhere").build(),
-        )
-        .await
-        .unwrap();
-    let nowhere_run = nowhere.run_id().unwrap().to_owned();
-    let seen = result_of(&nowhere).await;
+    let (seen, nowhere_run) = run_on_a(
+        &h,
+        SignalNowhereCallerWorkflow::run,
+        "no-such-workflow".to_owned(),
+        "signal-nowhere",
+    )
+    .await;
     assert!(seen.starts_with("RemoteNotFound"), "{seen}");
     assert!(seen.contains("no-such-workflow"), "{seen}");
     let call = &scheduled_activities(&h.a, "signal-nowhere", &nowhere_run)
