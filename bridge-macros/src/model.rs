@@ -486,19 +486,24 @@ fn check_cluster(errors: &mut Errors, cluster: &SpannedValue<String>) {
     }
 }
 
+/// Milliseconds of a duration key, if given; a malformed one is an error on its value that
+/// names `label`.
+fn parse_duration(errors: &mut Errors, v: &Option<DurationText>, label: &str) -> Option<u64> {
+    let v = &v.as_ref()?.0;
+    match duration::parse_millis(v) {
+        Ok(ms) => Some(ms),
+        Err(what) => {
+            errors.push(
+                Error::custom(format!("`{label}`: {what}; {}", duration::HOW)).with_span(&v.span()),
+            );
+            None
+        }
+    }
+}
+
 fn parse_retry(errors: &mut Errors, r: &SpannedValue<RetryArgs>, key: &str) -> Retry {
     let mut ms = |v: &Option<DurationText>, field: &str| {
-        let v = &v.as_ref()?.0;
-        match duration::parse_millis(v) {
-            Ok(ms) => Some(ms),
-            Err(what) => {
-                errors.push(
-                    Error::custom(format!("`{key}({field})`: {what}; {}", duration::HOW))
-                        .with_span(&v.span()),
-                );
-                None
-            }
-        }
+        parse_duration(errors, v, &format!("{key}({field})"))
     };
     let retry = Retry {
         initial_interval_ms: ms(&r.initial_interval, "initial_interval"),
@@ -544,19 +549,7 @@ fn parse_retry(errors: &mut Errors, r: &SpannedValue<RetryArgs>, key: &str) -> R
 }
 
 fn parse_timeouts(errors: &mut Errors, args: &RemoteWorkflowArgs) -> Timeouts {
-    let mut duration = |v: &Option<DurationText>, key: &str| {
-        let v = &v.as_ref()?.0;
-        match duration::parse_millis(v) {
-            Ok(ms) => Some(ms),
-            Err(what) => {
-                errors.push(
-                    Error::custom(format!("`{key}`: {what}; {}", duration::HOW))
-                        .with_span(&v.span()),
-                );
-                None
-            }
-        }
-    };
+    let mut duration = |v: &Option<DurationText>, key: &str| parse_duration(errors, v, key);
     let mut t = Timeouts {
         start_to_close: duration(&args.start_to_close_timeout, "start_to_close_timeout"),
         heartbeat: duration(&args.heartbeat_timeout, "heartbeat_timeout"),
