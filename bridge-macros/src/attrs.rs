@@ -67,6 +67,9 @@ pub(crate) struct RemoteHandlerArgs {
     /// The handler's name in the remote workflow (default: the method name).
     #[darling(default)]
     pub name: Option<SpannedValue<String>>,
+    /// A `#[remote_workflow]` method of the trait that this signal or update can start.
+    #[darling(default)]
+    pub with_start: Option<SpannedValue<String>>,
 }
 
 /// A duration as written in an attribute: a string such as `"30s"`, checked later by

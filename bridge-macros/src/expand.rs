@@ -85,6 +85,19 @@ fn generate(item: &ItemTrait, model: &Bridge) -> TokenStream {
         .iter()
         .zip(&markers)
         .map(|(m, marker)| caller_fn(m, marker, &bridge_ident));
+    let with_start_callers = model
+        .methods
+        .iter()
+        .zip(&markers)
+        .filter_map(|(m, marker)| {
+            let (w, _) = m.with_start.as_ref()?;
+            let (wm, w_marker) = model
+                .methods
+                .iter()
+                .zip(&markers)
+                .find(|(wm, _)| wm.ident == w.as_str())?;
+            Some(with_start_caller_fn(wm, w_marker, m, marker, &bridge_ident))
+        });
     let id_fns = model
         .methods
         .iter()
@@ -106,6 +119,7 @@ fn generate(item: &ItemTrait, model: &Bridge) -> TokenStream {
             #[automatically_derived]
             impl #caller_ident {
                 #( #callers )*
+                #( #with_start_callers )*
             }
 
             #[automatically_derived]
@@ -177,6 +191,17 @@ fn marker_impl(
         Kind::Query(n) => quote!(::bridge_runtime::__private::MethodKind::Query(#n)),
         Kind::Update(n) => quote!(::bridge_runtime::__private::MethodKind::Update(#n)),
     };
+    let with_start = match &m.with_start {
+        Some((w, span)) => {
+            let w_marker = format_ident!("__BridgeMethod_{}", w, span = *span);
+            quote! {
+                ::core::option::Option::Some(
+                    &<#w_marker as ::bridge_runtime::__private::RemoteWorkflowMethod>::SPEC
+                )
+            }
+        }
+        None => quote!(::core::option::Option::None),
+    };
     let workflow_retry = retry_spec(m.timeouts.workflow_retry.as_ref());
     let bridge_retry = retry_spec(m.timeouts.bridge_retry.as_ref());
     let id_reuse = if m.timeouts.allow_duplicate_failed_only {
@@ -216,6 +241,7 @@ fn marker_impl(
                     workflow_retry: #workflow_retry,
                     bridge_retry: #bridge_retry,
                     id_reuse: ::bridge_runtime::__private::IdReuse::#id_reuse,
+                    with_start: #with_start,
                 };
         }
     }
@@ -282,6 +308,80 @@ fn call_timeouts(t: &Timeouts) -> TokenStream {
         ::bridge_runtime::__private::CallTimeouts {
             attempt: #attempt,
             heartbeat: #heartbeat,
+        }
+    }
+}
+
+/// `start_w_with_h(ctx, w args…, h args…)`: signal-with-start or update-with-start of workflow
+/// method `w` and signal or update `h`.
+fn with_start_caller_fn(
+    w: &Method,
+    w_marker: &syn::Ident,
+    h: &Method,
+    h_marker: &syn::Ident,
+    bridge_ident: &syn::Ident,
+) -> TokenStream {
+    let ctx = syn::Ident::new("ctx", Span::mixed_site());
+    let opts = syn::Ident::new("options", Span::mixed_site());
+    let ident = format_ident!("start_{}_with_{}", w.ident, h.ident);
+    let params = w.args.iter().chain(&h.args).map(|(n, t)| quote!(#n: #t));
+    let (w_value, h_value) = (args_value(w), args_value(h));
+    let w_output = &w.output;
+    let options = id_options(w, bridge_ident);
+    let (call, output, what) = match &h.kind {
+        Kind::Update(_) => {
+            let h_output = &h.output;
+            (
+                quote!(update_with_start),
+                quote! {
+                    (::bridge_runtime::__private::RemoteWorkflowHandle<#w_output>, #h_output)
+                },
+                "update",
+            )
+        }
+        _ => (
+            quote!(signal_with_start),
+            quote!(::bridge_runtime::__private::RemoteWorkflowHandle<#w_output>),
+            "signal",
+        ),
+    };
+    let doc = LitStr::new(
+        &format!(
+            "Starts workflow `{}` on cluster `{}` with {what} `{}` in one step (or sends the \
+             {what} to the one already running under the same id), through the bridge.",
+            w.workflow, w.cluster, h.ident
+        ),
+        h.span,
+    );
+    quote! {
+        #[doc = #doc]
+        pub async fn #ident<W>(
+            #ctx: &::bridge_runtime::__private::WorkflowContext<W>,
+            #( #params ),*
+        ) -> ::core::result::Result<#output, ::bridge_runtime::__private::BridgeError> {
+            let #opts = #options;
+            ::bridge_runtime::__private::#call::<#w_marker, #h_marker, W>(
+                #ctx, #w_value, #h_value, #opts,
+            )
+            .await
+        }
+    }
+}
+
+/// The call options a workflow method's callers start from: its id template's id, if any.
+fn id_options(m: &Method, bridge_ident: &syn::Ident) -> TokenStream {
+    match &m.id_template {
+        None => quote!(::core::default::Default::default()),
+        Some(_) => {
+            let id_fn = format_ident!("{}_remote_id", m.ident);
+            let args = m.args.iter().map(|(n, _)| n);
+            let id = quote!(#bridge_ident::#id_fn(#( &#args ),*));
+            quote! {
+                ::bridge_runtime::__private::CallOptions {
+                    remote_workflow_id: ::core::option::Option::Some(#id),
+                    ..::core::default::Default::default()
+                }
+            }
         }
     }
 }
@@ -353,20 +453,7 @@ fn caller_fn(m: &Method, marker: &syn::Ident, bridge_ident: &syn::Ident) -> Toke
         m.workflow, m.cluster, m.queue
     );
     let doc_lit = LitStr::new(&doc, m.span);
-    let options = match &m.id_template {
-        None => quote!(::core::default::Default::default()),
-        Some(_) => {
-            let id_fn = format_ident!("{}_remote_id", m.ident);
-            let args = m.args.iter().map(|(n, _)| n);
-            let id = quote!(#bridge_ident::#id_fn(#( &#args ),*));
-            quote! {
-                ::bridge_runtime::__private::CallOptions {
-                    remote_workflow_id: ::core::option::Option::Some(#id),
-                    ..::core::default::Default::default()
-                }
-            }
-        }
-    };
+    let options = id_options(m, bridge_ident);
     let start_ident = format_ident!("start_{}", m.ident);
     let start_doc = LitStr::new(
         &format!(
@@ -526,7 +613,7 @@ mod tests {
                 trait Shipping {
                     #[remote_workflow(cluster = "eu", queue = "labels", id = "label-{order_id}-{weight_grams}")]
                     async fn create_label(order_id: String, weight_grams: u32) -> Label;
-                    #[remote_update(cluster = "eu", name = "relabel")]
+                    #[remote_update(cluster = "eu", name = "relabel", with_start = "ping")]
                     async fn change_label(order_id: String) -> Label;
                     #[remote_workflow(
                         cluster = "eu",

@@ -64,6 +64,8 @@ pub(crate) struct Method {
     pub timeouts: Timeouts,
     /// `on_cancel`: "cancel", "terminate" or "abandon".
     pub on_cancel: OnCancel,
+    /// For a signal or update: the workflow method it can start, and the span of the name.
+    pub with_start: Option<(String, Span)>,
     /// The id template and the span of its string, when the attribute gives one.
     pub id_template: Option<(Template, Span)>,
     pub span: Span,
@@ -190,6 +192,7 @@ pub(crate) fn parse(args: TokenStream, item: &mut ItemTrait) -> Result<Bridge, E
             }
         }
     }
+    check_with_start(&mut errors, &methods);
     if methods.is_empty() && item.items.is_empty() {
         errors.push(
             Error::custom(
@@ -341,8 +344,19 @@ fn parse_method(errors: &mut Errors, f: &mut TraitItemFn) -> Option<Method> {
             if errors.len() > before {
                 return None;
             }
+            if let (Kind::Query(_), Some(w)) = (&kind, &handler.with_start) {
+                errors.push(
+                    Error::custom("a query cannot start a workflow; remove `with_start`")
+                        .with_span(&w.span()),
+                );
+                return None;
+            }
             return Some(Method {
                 kind,
+                with_start: handler
+                    .with_start
+                    .as_ref()
+                    .map(|w| (w.as_str().to_owned(), w.span())),
                 ident: name.clone(),
                 args,
                 output,
@@ -386,6 +400,7 @@ fn parse_method(errors: &mut Errors, f: &mut TraitItemFn) -> Option<Method> {
     }
     Some(Method {
         kind: Kind::Workflow,
+        with_start: None,
         ident: name.clone(),
         args,
         output,
@@ -400,6 +415,66 @@ fn parse_method(errors: &mut Errors, f: &mut TraitItemFn) -> Option<Method> {
         id_template,
         span: sig.ident.span(),
     })
+}
+
+/// `with_start = "w"` must name a workflow method of the trait on the same cluster, whose
+/// arguments do not share a name with the signal's or update's (the generated caller takes both).
+fn check_with_start(errors: &mut Errors, methods: &[Method]) {
+    for m in methods {
+        let Some((target, span)) = &m.with_start else {
+            continue;
+        };
+        let Some(w) = methods.iter().find(|w| w.ident == target.as_str()) else {
+            let known: Vec<String> = methods
+                .iter()
+                .filter(|w| w.kind == Kind::Workflow)
+                .map(|w| w.ident.to_string())
+                .collect();
+            errors.push(
+                Error::custom(format!(
+                    "`with_start = \"{target}\"` names no method of this trait; its \
+                     #[remote_workflow] methods are: {}",
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                ))
+                .with_span(span),
+            );
+            continue;
+        };
+        if w.kind != Kind::Workflow {
+            errors.push(
+                Error::custom(format!(
+                    "`with_start = \"{target}\"` must name a #[remote_workflow] method"
+                ))
+                .with_span(span),
+            );
+        } else if w.cluster != m.cluster {
+            errors.push(
+                Error::custom(format!(
+                    "`{}` is on cluster `{}` but `{target}` runs on cluster `{}`; a with-start \
+                     call reaches one cluster",
+                    m.ident, m.cluster, w.cluster
+                ))
+                .with_span(span),
+            );
+        } else if let Some((clash, _)) = m
+            .args
+            .iter()
+            .find(|(a, _)| w.args.iter().any(|(b, _)| a == b))
+        {
+            errors.push(
+                Error::custom(format!(
+                    "argument `{clash}` of `{}` has the same name as one of `{target}`; the \
+                     generated `start_{target}_with_{}` takes both, so rename one",
+                    m.ident, m.ident
+                ))
+                .with_span(&clash.span()),
+            );
+        }
+    }
 }
 
 /// `#[remote_workflow]` or a path to it, such as `#[bridge_runtime::remote_workflow]`.

@@ -13,7 +13,7 @@ use crate::{
     spec::failure_types as ft,
     spec::{
         CallHeader, FailureDetails, IdReuse, MethodKind, MethodSpec, OnCancel, RemoteStarted,
-        RemoteWorkflowMethod, WaitProgress,
+        RemoteWorkflowMethod, UpdateWithStartResult, WaitProgress,
     },
 };
 use futures::{FutureExt, future::BoxFuture};
@@ -22,9 +22,10 @@ use temporalio_client::{
     Client, UntypedQuery, UntypedSignal, UntypedUpdate, WorkflowCancelOptions,
     WorkflowDescribeOptions, WorkflowGetResultOptions, WorkflowHandle, WorkflowIdConflictPolicy,
     WorkflowIdReusePolicy, WorkflowStartOptions, WorkflowTerminateOptions,
+    WorkflowUpdateWithStartOptions,
     errors::{
         WorkflowGetResultError, WorkflowInteractionError, WorkflowQueryError, WorkflowStartError,
-        WorkflowUpdateError,
+        WorkflowUpdateError, WorkflowUpdateWithStartError,
     },
 };
 use temporalio_common::{
@@ -87,6 +88,8 @@ impl<M: RemoteWorkflowMethod> ActivityImplementer for MethodHost<M> {
             defs.register_activity::<PartActivity<M, StartPart>>(self.clone());
             defs.register_activity::<PartActivity<M, WaitPart>>(self.clone());
             defs.register_activity::<PartActivity<M, CancelPart>>(self);
+        } else if M::SPEC.with_start.is_some() {
+            defs.register_activity::<PartActivity<M, WithStartPart>>(self);
         }
     }
 }
@@ -98,6 +101,7 @@ enum Part {
     Start,
     Wait,
     Cancel,
+    WithStart,
 }
 
 /// Selects a [`PartActivity`]'s part at the type level.
@@ -114,6 +118,13 @@ pub struct StartPart;
 pub struct WaitPart;
 /// The cancel part of a handle: `bridge.{Trait}.{method}.cancel`.
 pub struct CancelPart;
+/// Signal-with-start or update-with-start: `bridge.{Trait}.{method}.with_start`.
+pub struct WithStartPart;
+
+impl CallPart for WithStartPart {
+    const SUFFIX: &'static str = crate::spec::WITH_START_SUFFIX;
+    const PART: u8 = 3;
+}
 
 impl CallPart for StartPart {
     const SUFFIX: &'static str = crate::spec::START_SUFFIX;
@@ -158,7 +169,8 @@ impl<M: RemoteWorkflowMethod, P: CallPart> ExecutableActivity for PartActivity<M
         let part = match P::PART {
             0 => Part::Start,
             1 => Part::Wait,
-            _ => Part::Cancel,
+            2 => Part::Cancel,
+            _ => Part::WithStart,
         };
         match receiver {
             Some(host) => {
@@ -229,6 +241,7 @@ async fn run_call(
         ));
     }
     let header = decode_header(spec, &payloads.remove(0))?;
+    let header_start_args = header.start_args;
     // The caller's overrides of the method's remote timeouts.
     let remote_timeouts = RemoteTimeouts {
         execution: header
@@ -251,7 +264,9 @@ async fn run_call(
                 true,
             ));
         }
-        None if matches!(part, Part::Wait | Part::Cancel) || spec.kind != MethodKind::Workflow => {
+        None if matches!(part, Part::Wait | Part::Cancel)
+            || (spec.kind != MethodKind::Workflow && part != Part::WithStart) =>
+        {
             return Err(fail(
                 spec,
                 None,
@@ -273,9 +288,14 @@ async fn run_call(
                     true,
                 ));
             };
+            // A with-start call's id is the started workflow method's.
+            let named = match part {
+                Part::WithStart => spec.with_start.unwrap_or(spec),
+                _ => spec,
+            };
             default_remote_id(
-                spec.trait_name,
-                spec.method,
+                named.trait_name,
+                named.method,
                 &CallSite {
                     source_cluster: &shared.source_cluster,
                     namespace: &info.namespace,
@@ -308,6 +328,20 @@ async fn run_call(
                 false,
             )
         })?;
+        if part == Part::WithStart {
+            let start_args = header_start_args.unwrap_or(0).min(payloads.len());
+            let handler_args = payloads.split_off(start_args);
+            return with_start(
+                &client,
+                spec,
+                &remote_id,
+                payloads,
+                handler_args,
+                remote_timeouts,
+                &info.activity_id,
+            )
+            .await;
+        }
         if spec.kind != MethodKind::Workflow {
             return handler_call(&client, spec, &remote_id, payloads).await;
         }
@@ -315,7 +349,9 @@ async fn run_call(
             return cancel_by_handle(&client, spec, &remote_id).await;
         }
         let handle = match part {
-            Part::Wait | Part::Cancel => client.get_workflow_handle::<UntypedWorkflow>(&remote_id),
+            Part::Wait | Part::Cancel | Part::WithStart => {
+                client.get_workflow_handle::<UntypedWorkflow>(&remote_id)
+            }
             Part::Call | Part::Start => {
                 start_or_attach(&client, spec, &remote_id, payloads, remote_timeouts).await?
             }
@@ -339,6 +375,132 @@ async fn run_call(
     }
     .instrument(span)
     .await
+}
+
+/// Signal-with-start or update-with-start: starts `spec.with_start`'s workflow under
+/// `remote_id` (or finds the running one) and delivers the signal or update to it.
+///
+/// A signal is delivered at least once: if this attempt dies after the server took the signal,
+/// the retry delivers it again. An update is delivered once: its update id is derived from the
+/// call.
+async fn with_start(
+    client: &Client,
+    spec: &'static MethodSpec,
+    remote_id: &str,
+    start_args: Vec<Payload>,
+    handler_args: Vec<Payload>,
+    timeouts: RemoteTimeouts,
+    call_position: &str,
+) -> Result<RawValue, ActivityError> {
+    let Some(started) = spec.with_start else {
+        return Err(fail(
+            spec,
+            Some(remote_id),
+            ft::BAD_PAYLOAD,
+            "this method declares no with_start workflow".to_owned(),
+            true,
+        ));
+    };
+    let workflow = UntypedWorkflow::new(started.workflow_type);
+    let reuse = match started.id_reuse {
+        IdReuse::RejectDuplicate => WorkflowIdReusePolicy::RejectDuplicate,
+        IdReuse::AllowDuplicateFailedOnly => WorkflowIdReusePolicy::AllowDuplicateFailedOnly,
+    };
+    match spec.kind {
+        MethodKind::Signal(name) => {
+            let options = WorkflowStartOptions::new(started.queue, remote_id)
+                .id_conflict_policy(WorkflowIdConflictPolicy::UseExisting)
+                .id_reuse_policy(reuse)
+                .maybe_execution_timeout(timeouts.execution)
+                .maybe_run_timeout(timeouts.run)
+                .maybe_retry_policy(started.workflow_retry.map(|r| r.to_policy(&[])))
+                .build();
+            let result = client
+                .signal_with_start_workflow(
+                    workflow,
+                    RawValue::new(start_args),
+                    UntypedSignal::new(name),
+                    RawValue::new(handler_args),
+                    options,
+                )
+                .await;
+            match result {
+                Ok(handle) => Ok(RawValue::new(vec![json_payload(&RemoteStarted {
+                    workflow_id: remote_id.to_owned(),
+                    run_id: handle.run_id().map(str::to_owned),
+                })])),
+                Err(WorkflowStartError::Rpc(status)) => {
+                    Err(classify_status(spec, remote_id, &status))
+                }
+                Err(WorkflowStartError::AlreadyStarted { .. }) => Err(fail(
+                    spec,
+                    Some(remote_id),
+                    ft::START_REJECTED,
+                    format!("remote workflow `{remote_id}` has closed; its id is not reused"),
+                    true,
+                )),
+                Err(other) => Err(transport(spec, remote_id, other)),
+            }
+        }
+        MethodKind::Update(name) => {
+            let options = WorkflowUpdateWithStartOptions::new(
+                started.queue,
+                remote_id,
+                WorkflowIdConflictPolicy::UseExisting,
+            )
+            .id_reuse_policy(reuse)
+            .maybe_execution_timeout(timeouts.execution)
+            .maybe_run_timeout(timeouts.run)
+            .maybe_retry_policy(started.workflow_retry.map(|r| r.to_policy(&[])))
+            .update_id(format!("{remote_id}/update/{call_position}"))
+            .build();
+            let result = client
+                .execute_update_with_start_workflow(
+                    workflow,
+                    RawValue::new(start_args),
+                    UntypedUpdate::new(name),
+                    RawValue::new(handler_args),
+                    options,
+                )
+                .await;
+            match result {
+                // An activity result is one payload: the start record and the update's result
+                // travel together, the result's payload unchanged inside.
+                Ok(output) => Ok(RawValue::new(vec![json_payload(&UpdateWithStartResult {
+                    started: RemoteStarted {
+                        workflow_id: remote_id.to_owned(),
+                        run_id: None,
+                    },
+                    result: output
+                        .payloads
+                        .into_iter()
+                        .next()
+                        .unwrap_or_else(null_payload)
+                        .into(),
+                })])),
+                Err(WorkflowUpdateWithStartError::Update(WorkflowUpdateError::Failed(f))) => {
+                    Err(fail(
+                        spec,
+                        Some(remote_id),
+                        ft::REMOTE_FAILED,
+                        format!("update `{name}` failed: {}", f.message),
+                        true,
+                    ))
+                }
+                Err(WorkflowUpdateWithStartError::Rpc(status)) => {
+                    Err(classify_status(spec, remote_id, &status))
+                }
+                Err(other) => Err(transport(spec, remote_id, other)),
+            }
+        }
+        _ => Err(fail(
+            spec,
+            Some(remote_id),
+            ft::BAD_PAYLOAD,
+            "only signals and updates can start a workflow".to_owned(),
+            true,
+        )),
+    }
 }
 
 /// Requests cancellation of the remote workflow `remote_id` for a handle's `cancel`. Already
@@ -366,11 +528,15 @@ async fn cancel_by_handle(
 }
 
 /// Temporal's null payload, which reads as `()`.
-fn null_result() -> RawValue {
-    RawValue::new(vec![Payload {
+fn null_payload() -> Payload {
+    Payload {
         metadata: [("encoding".to_owned(), b"binary/null".to_vec())].into(),
         ..Default::default()
-    }])
+    }
+}
+
+fn null_result() -> RawValue {
+    RawValue::new(vec![null_payload()])
 }
 
 /// Sends a signal, or runs a query or an update, on the remote workflow `remote_id`.

@@ -5,8 +5,8 @@ use crate::{
     error::BridgeError,
     spec::{
         CANCEL_SUFFIX, CallHeader, CallTimeouts, FailureDetails, MethodSpec, OnCancel,
-        RemoteStarted, RemoteWorkflowMethod, RetrySpec, START_SUFFIX, WAIT_SUFFIX,
-        failure_types as ft,
+        RemoteStarted, RemoteWorkflowMethod, RetrySpec, START_SUFFIX, UpdateWithStartResult,
+        WAIT_SUFFIX, WITH_START_SUFFIX, failure_types as ft,
     },
 };
 use serde::{Deserialize, Serialize};
@@ -139,18 +139,87 @@ pub async fn start_remote_workflow<M: RemoteWorkflowMethod, W>(
     let payloads = encode(ctx, &target.method, &options, Some(&args))?;
     let raw = schedule(ctx, &target, payloads).await?;
     let started: RemoteStarted = decode_output(ctx, &target.method, raw)?;
-    Ok(RemoteWorkflowHandle {
-        method: target.method,
-        activity_type: spec.activity_type.to_owned(),
-        bridge_queue: spec.bridge_queue.to_owned(),
-        cluster: spec.cluster.to_owned(),
-        workflow_type: spec.workflow_type.to_owned(),
-        workflow_id: started.workflow_id,
-        run_id: started.run_id,
-        timeouts: target.timeouts,
-        on_cancel: spec.on_cancel,
-        _output: PhantomData,
-    })
+    Ok(RemoteWorkflowHandle::new(spec, target.timeouts, started))
+}
+
+/// Starts `Mw`'s remote workflow with signal `Ms` (whose `with_start` it is) in one step, or
+/// signals the running one; returns once done, with a handle on the workflow.
+///
+/// The generated `…Caller::start_w_with_s(ctx, workflow args…, signal args…)` functions are
+/// thin wrappers around this.
+pub async fn signal_with_start<Mw: RemoteWorkflowMethod, Ms: RemoteWorkflowMethod, W>(
+    ctx: &WorkflowContext<W>,
+    start_args: Mw::Args,
+    signal_args: Ms::Args,
+    options: CallOptions,
+) -> Result<RemoteWorkflowHandle<Mw::Output>, BridgeError> {
+    let target = Target::of(&Ms::SPEC, &options, WITH_START_SUFFIX);
+    let payloads = encode_with_start(ctx, &target.method, &options, &start_args, &signal_args)?;
+    let raw = schedule(ctx, &target, payloads).await?;
+    let started: RemoteStarted = decode_output(ctx, &target.method, raw)?;
+    Ok(RemoteWorkflowHandle::new(
+        &Mw::SPEC,
+        Target::of(&Mw::SPEC, &options, "").timeouts,
+        started,
+    ))
+}
+
+/// Starts `Mw`'s remote workflow with update `Mu` (whose `with_start` it is) in one step, or
+/// updates the running one; returns a handle on the workflow and the update's result.
+pub async fn update_with_start<Mw: RemoteWorkflowMethod, Mu: RemoteWorkflowMethod, W>(
+    ctx: &WorkflowContext<W>,
+    start_args: Mw::Args,
+    update_args: Mu::Args,
+    options: CallOptions,
+) -> Result<(RemoteWorkflowHandle<Mw::Output>, Mu::Output), BridgeError> {
+    let target = Target::of(&Mu::SPEC, &options, WITH_START_SUFFIX);
+    let payloads = encode_with_start(ctx, &target.method, &options, &start_args, &update_args)?;
+    let raw = schedule(ctx, &target, payloads).await?;
+    let both: UpdateWithStartResult = decode_output(ctx, &target.method, raw)?;
+    let output = decode_output(ctx, &target.method, RawValue::new(vec![both.result.into()]))?;
+    let started = both.started;
+    let handle = RemoteWorkflowHandle::new(
+        &Mw::SPEC,
+        Target::of(&Mw::SPEC, &options, "").timeouts,
+        started,
+    );
+    Ok((handle, output))
+}
+
+/// The with-start input: the header (counting the workflow's payloads), the workflow's
+/// arguments, then the signal's or update's.
+fn encode_with_start<W, A, H>(
+    ctx: &WorkflowContext<W>,
+    method: &str,
+    options: &CallOptions,
+    start_args: &A,
+    handler_args: &H,
+) -> Result<Vec<Payload>, BridgeError>
+where
+    A: TemporalSerializable + 'static,
+    H: TemporalSerializable + 'static,
+{
+    let start = encode(ctx, method, options, Some(start_args))?;
+    let handler = encode(ctx, method, options, Some(handler_args))?;
+    let converter = ctx.payload_converter();
+    let data = SerializationContextData::Workflow(WorkflowSerializationContext::new());
+    let sctx = SerializationContext::new(&data, converter);
+    let header = CallHeader {
+        start_args: Some(start.len() - 1),
+        ..header_of(options)
+    };
+    let mut payloads =
+        vec![
+            converter
+                .to_payload(&sctx, &header)
+                .map_err(|e| BridgeError::Payload {
+                    method: method.to_owned(),
+                    message: format!("cannot encode the call header: {e}"),
+                })?,
+        ];
+    payloads.extend(start.into_iter().skip(1));
+    payloads.extend(handler.into_iter().skip(1));
+    Ok(payloads)
 }
 
 /// A typed handle on a remote workflow started through the bridge, returned by the generated
@@ -200,6 +269,23 @@ impl<T> std::fmt::Debug for RemoteWorkflowHandle<T> {
             .field("workflow_id", &self.workflow_id)
             .field("run_id", &self.run_id)
             .finish_non_exhaustive()
+    }
+}
+
+impl<T> RemoteWorkflowHandle<T> {
+    fn new(spec: &MethodSpec, timeouts: CallTimeouts, started: RemoteStarted) -> Self {
+        RemoteWorkflowHandle {
+            method: method_name(spec),
+            activity_type: spec.activity_type.to_owned(),
+            bridge_queue: spec.bridge_queue.to_owned(),
+            cluster: spec.cluster.to_owned(),
+            workflow_type: spec.workflow_type.to_owned(),
+            workflow_id: started.workflow_id,
+            run_id: started.run_id,
+            timeouts,
+            on_cancel: spec.on_cancel,
+            _output: PhantomData,
+        }
     }
 }
 
@@ -330,6 +416,15 @@ impl Target {
     }
 }
 
+fn header_of(options: &CallOptions) -> CallHeader {
+    CallHeader {
+        remote_workflow_id: options.remote_workflow_id.clone(),
+        start_args: None,
+        execution_timeout_ms: options.execution_timeout.map(millis),
+        run_timeout_ms: options.run_timeout.map(millis),
+    }
+}
+
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
@@ -348,11 +443,7 @@ fn encode<W, A: TemporalSerializable + 'static>(
         method: method.to_owned(),
         message: format!("{what}: {e}"),
     };
-    let header = CallHeader {
-        remote_workflow_id: options.remote_workflow_id.clone(),
-        execution_timeout_ms: options.execution_timeout.map(millis),
-        run_timeout_ms: options.run_timeout.map(millis),
-    };
+    let header = header_of(options);
     let mut payloads = vec![
         converter
             .to_payload(&sctx, &header)

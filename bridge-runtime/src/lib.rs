@@ -40,7 +40,7 @@ mod worker;
 pub use bridge_macros::{bridge, remote_query, remote_signal, remote_update, remote_workflow};
 pub use call::{
     CallOptions, RemoteTarget, RemoteWorkflowHandle, bridge_retry_policy, call_remote_workflow,
-    start_remote_workflow,
+    signal_with_start, start_remote_workflow, update_with_start,
 };
 pub use error::{BridgeError, ConfigError, PoolError, WorkerError};
 pub use pool::{ClusterPool, ClusterPoolBuilder};
@@ -67,8 +67,8 @@ pub mod __private {
     pub use crate::{
         BridgeRegistration, CallOptions, CallTimeouts, MethodSpec, OnCancel, Registrar,
         RemoteTarget, RemoteWorkflowHandle, RemoteWorkflowMethod, call_remote_workflow,
-        error::BridgeError, spec::IdReuse, spec::MethodKind, spec::RetrySpec,
-        start_remote_workflow,
+        error::BridgeError, signal_with_start, spec::IdReuse, spec::MethodKind, spec::RetrySpec,
+        start_remote_workflow, update_with_start,
     };
     pub use ::core;
     pub use ::std;

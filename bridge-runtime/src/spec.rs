@@ -47,6 +47,9 @@ pub struct MethodSpec {
     pub bridge_retry: Option<RetrySpec>,
     /// The remote workflow's id reuse policy (`id_reuse_policy = "..."`).
     pub id_reuse: IdReuse,
+    /// For a signal or update with `with_start = "method"`: that workflow method, which the
+    /// signal-with-start or update-with-start call starts.
+    pub with_start: Option<&'static MethodSpec>,
 }
 
 /// A retry policy declared in an attribute. Unset fields keep Temporal's defaults.
@@ -184,6 +187,10 @@ pub struct CallHeader {
     /// deterministic id from the call site (see [`crate::ids`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote_workflow_id: Option<String>,
+    /// For signal-with-start and update-with-start: how many of the payloads after the header
+    /// are the workflow's arguments (the rest are the signal's or update's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_args: Option<usize>,
     /// Overrides the method's remote execution timeout, in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub execution_timeout_ms: Option<u64>,
@@ -203,6 +210,50 @@ pub const WAIT_SUFFIX: &str = ".wait";
 /// Suffix of a handle's cancel activity: `bridge.{Trait}.{method}.cancel` requests cancellation of
 /// the remote workflow named by the header's `remote_workflow_id`.
 pub const CANCEL_SUFFIX: &str = ".cancel";
+
+/// Suffix of the signal-with-start and update-with-start activities:
+/// `bridge.{Trait}.{signal or update}.with_start`. Input: the header (with `start_args`), the
+/// workflow's arguments, then the signal's or update's. Output: a [`RemoteStarted`], then for an
+/// update its result.
+pub const WITH_START_SUFFIX: &str = ".with_start";
+
+/// What the update-with-start bridge activity returns (as one JSON payload: an activity result is
+/// one payload).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateWithStartResult {
+    /// The workflow that was started or updated.
+    pub started: RemoteStarted,
+    /// The update's result payload, unchanged.
+    pub result: WirePayload,
+}
+
+/// A payload carried inside JSON, bytes unchanged.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WirePayload {
+    /// The payload's metadata (such as `encoding`).
+    pub metadata: std::collections::BTreeMap<String, Vec<u8>>,
+    /// The payload's data.
+    pub data: Vec<u8>,
+}
+
+impl From<temporalio_common::protos::temporal::api::common::v1::Payload> for WirePayload {
+    fn from(p: temporalio_common::protos::temporal::api::common::v1::Payload) -> Self {
+        WirePayload {
+            metadata: p.metadata.into_iter().collect(),
+            data: p.data,
+        }
+    }
+}
+
+impl From<WirePayload> for temporalio_common::protos::temporal::api::common::v1::Payload {
+    fn from(p: WirePayload) -> Self {
+        temporalio_common::protos::temporal::api::common::v1::Payload {
+            metadata: p.metadata.into_iter().collect(),
+            data: p.data,
+            ..Default::default()
+        }
+    }
+}
 
 /// What the start-only bridge activity returns.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

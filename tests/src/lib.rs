@@ -92,7 +92,25 @@ pub trait Probe {
 
     /// Starts a mailbox that collects notes until it gets `done`.
     #[remote_workflow(cluster = "b", queue = "probe-b", workflow = "MailboxWorkflow")]
-    async fn mailbox(n: u32) -> Vec<String>;
+    async fn mailbox(label: String) -> Vec<String>;
+
+    /// A mailbox under a business key.
+    #[remote_workflow(
+        cluster = "b",
+        queue = "probe-b",
+        workflow = "MailboxWorkflow",
+        id = "mailbox-{key}"
+    )]
+    async fn keyed_mailbox(key: String) -> Vec<String>;
+
+    /// Adds a note to the keyed mailbox, starting it if needed (signal-with-start).
+    #[remote_signal(cluster = "b", name = "add_note", with_start = "keyed_mailbox")]
+    async fn note_or_start(note: String);
+
+    /// Adds a note to the keyed mailbox, starting it if needed, and returns the count
+    /// (update-with-start).
+    #[remote_update(cluster = "b", name = "append", with_start = "keyed_mailbox")]
+    async fn append_or_start(note: String) -> u32;
 
     /// Adds a note to a mailbox.
     #[remote_signal(cluster = "b")]
@@ -191,7 +209,10 @@ pub struct MailboxWorkflow {
 impl MailboxWorkflow {
     /// Run.
     #[run]
-    pub async fn run(ctx: &mut WorkflowContext<Self>, _n: u32) -> WorkflowResult<Vec<String>> {
+    pub async fn run(
+        ctx: &mut WorkflowContext<Self>,
+        _label: String,
+    ) -> WorkflowResult<Vec<String>> {
         ctx.wait_condition(|s| s.notes.iter().any(|n| n == "done"))
             .await
             .map_err(|_| temporalio_workflow::WorkflowTermination::cancelled())?;
@@ -626,7 +647,7 @@ impl MailboxCallerWorkflow {
     /// Run.
     #[run]
     pub async fn run(ctx: &mut WorkflowContext<Self>, _n: u32) -> WorkflowResult<Vec<String>> {
-        let mailbox = ProbeCaller::start_mailbox(ctx, 0).await?;
+        let mailbox = ProbeCaller::start_mailbox(ctx, "inbox".to_owned()).await?;
         ProbeCaller::add_note(ctx, &mailbox, "first".to_owned()).await?;
         let count = ProbeCaller::append(ctx, &mailbox, "second".to_owned()).await?;
         let notes = ProbeCaller::read_notes(ctx, &mailbox).await?;
@@ -654,6 +675,34 @@ impl HandleCancelCallerWorkflow {
             Ok(v) => format!("unexpected success: {v}"),
             Err(e) => format!("{e:?}"),
         })
+    }
+}
+
+/// Signal-with-start, then update-with-start, on the mailbox keyed `key`; then `done`. Returns
+/// both handles' ids, the update's count and the mailbox's result.
+#[workflow]
+#[derive(Default)]
+pub struct MailboxWithStartCallerWorkflow;
+
+#[workflow_methods]
+impl MailboxWithStartCallerWorkflow {
+    /// Run.
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, key: String) -> WorkflowResult<Vec<String>> {
+        let first =
+            ProbeCaller::start_keyed_mailbox_with_note_or_start(ctx, key.clone(), "first".into())
+                .await?;
+        let (second, count) =
+            ProbeCaller::start_keyed_mailbox_with_append_or_start(ctx, key, "second".into())
+                .await?;
+        ProbeCaller::note_or_start(ctx, &first, "done".to_owned()).await?;
+        let notes = second.result(ctx).await?;
+        Ok(vec![
+            first.workflow_id().to_owned(),
+            second.workflow_id().to_owned(),
+            count.to_string(),
+            notes.join(","),
+        ])
     }
 }
 
@@ -792,6 +841,8 @@ impl Harness {
             .register_workflow::<FlakyCallerWorkflow>()
             .unwrap()
             .register_workflow::<OverrideCallerWorkflow>()
+            .unwrap()
+            .register_workflow::<MailboxWithStartCallerWorkflow>()
             .unwrap()
             .register_workflow::<FailKeyedCallerWorkflow>()
             .unwrap()

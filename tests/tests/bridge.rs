@@ -7,8 +7,8 @@ use temporal_bridge_tests::{
     A_QUEUE, BoundedSleepCallerWorkflow, CancellableSleepCallerWorkflow, CountdownCallerWorkflow,
     DetachedStartCallerWorkflow, EchoCallerWorkflow, FailCallerWorkflow, FailKeyedCallerWorkflow,
     FlakyCallerWorkflow, HandleCancelCallerWorkflow, Harness, KeyedEchoCallerWorkflow,
-    KeyedRequest, MailboxCallerWorkflow, OverrideCallerWorkflow, ProbeBridge,
-    SignalNowhereCallerWorkflow, SleepCallerWorkflow, StartThenWaitCallerWorkflow,
+    KeyedRequest, MailboxCallerWorkflow, MailboxWithStartCallerWorkflow, OverrideCallerWorkflow,
+    ProbeBridge, SignalNowhereCallerWorkflow, SleepCallerWorkflow, StartThenWaitCallerWorkflow,
 };
 use temporalio_client::tonic::IntoRequest;
 use temporalio_client::{
@@ -681,6 +681,30 @@ async fn per_call_overrides_replace_the_attribute_values() {
     let scheduled = bridge_activity_scheduled(&h, "overrides", &run_id).await;
     assert_eq!(scheduled.heartbeat_timeout.map(|d| d.seconds), Some(3));
     assert_eq!(execution_timeout_secs_on_b(&h, "overridden").await, Some(2));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signal_with_start_and_update_with_start_share_one_keyed_execution() {
+    let h = Harness::start().await;
+    let _bridge = h.in_process_bridge();
+    let (seen, run_id) = run_on_a(
+        &h,
+        MailboxWithStartCallerWorkflow::run,
+        "k1".to_owned(),
+        "with-start",
+    )
+    .await;
+    assert_eq!(seen, ["mailbox-k1", "mailbox-k1", "2", "first,second,done"]);
+    assert_eq!(
+        activity_types(&h, "with-start", &run_id).await,
+        [
+            "bridge.Probe.note_or_start.with_start",
+            "bridge.Probe.append_or_start.with_start",
+            "bridge.Probe.note_or_start",
+            "bridge.Probe.keyed_mailbox.wait",
+        ]
+    );
+    assert_eq!(count_executions(&h.b, "mailbox-k1").await.unwrap(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -46,6 +46,7 @@ const _: () = {
             workflow_retry: ::core::option::Option::None,
             bridge_retry: ::core::option::Option::None,
             id_reuse: ::bridge_runtime::__private::IdReuse::RejectDuplicate,
+            with_start: ::core::option::Option::None,
         };
     }
     #[automatically_derived]

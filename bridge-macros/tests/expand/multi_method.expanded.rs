@@ -49,6 +49,7 @@ const _: () = {
             workflow_retry: ::core::option::Option::None,
             bridge_retry: ::core::option::Option::None,
             id_reuse: ::bridge_runtime::__private::IdReuse::RejectDuplicate,
+            with_start: ::core::option::Option::None,
         };
     }
     #[doc(hidden)]
@@ -75,6 +76,9 @@ const _: () = {
             workflow_retry: ::core::option::Option::None,
             bridge_retry: ::core::option::Option::None,
             id_reuse: ::bridge_runtime::__private::IdReuse::RejectDuplicate,
+            with_start: ::core::option::Option::Some(
+                &<__BridgeMethod_ping as ::bridge_runtime::__private::RemoteWorkflowMethod>::SPEC,
+            ),
         };
     }
     #[doc(hidden)]
@@ -113,6 +117,7 @@ const _: () = {
             }),
             bridge_retry: ::core::option::Option::None,
             id_reuse: ::bridge_runtime::__private::IdReuse::AllowDuplicateFailedOnly,
+            with_start: ::core::option::Option::None,
         };
     }
     #[automatically_derived]
@@ -233,6 +238,22 @@ The remote workflow id is deterministic per call, so retries and bridge restarts
                 __BridgeMethod_ping,
                 W,
             >(ctx, (), options)
+                .await
+        }
+        ///Starts workflow `Ping` on cluster `eu` with update `change_label` in one step (or sends the update to the one already running under the same id), through the bridge.
+        pub async fn start_ping_with_change_label<W>(
+            ctx: &::bridge_runtime::__private::WorkflowContext<W>,
+            order_id: String,
+        ) -> ::core::result::Result<
+            (::bridge_runtime::__private::RemoteWorkflowHandle<()>, Label),
+            ::bridge_runtime::__private::BridgeError,
+        > {
+            let options = ::core::default::Default::default();
+            ::bridge_runtime::__private::update_with_start::<
+                __BridgeMethod_ping,
+                __BridgeMethod_change_label,
+                W,
+            >(ctx, (), order_id, options)
                 .await
         }
     }
