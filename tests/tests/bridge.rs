@@ -13,7 +13,7 @@ use temporal_bridge_tests::{
 use temporalio_client::tonic::IntoRequest;
 use temporalio_client::{
     WorkflowCancelOptions, WorkflowDescribeOptions, WorkflowGetResultOptions, WorkflowHandle,
-    WorkflowStartOptions,
+    WorkflowStartOptions, WorkflowTerminateOptions,
 };
 use temporalio_common::{
     HasWorkflowDefinition, UntypedWorkflow,
@@ -783,6 +783,51 @@ async fn signals_queries_and_updates_reach_the_remote_workflow_through_the_bridg
         .await
         .unwrap()[0];
     assert_eq!(call.started_attempt, Some(1), "not retried");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_remote_workflow_cancelled_or_terminated_on_b_is_a_typed_error_in_a() {
+    let h = Harness::start().await;
+    let _bridge = h.in_process_bridge();
+    for (workflow_id, terminate, expected) in [
+        ("outcome-cancelled", false, "RemoteCancelled"),
+        ("outcome-terminated", true, "RemoteTerminated"),
+    ] {
+        let handle =
+            h.a.start_workflow(
+                CancellableSleepCallerWorkflow::run,
+                "cancel".to_owned(),
+                WorkflowStartOptions::new(A_QUEUE, workflow_id).build(),
+            )
+            .await
+            .unwrap();
+        let run_id = handle.run_id().unwrap().to_owned();
+        let remote_id = h
+            .remote_id_of_call(workflow_id, &run_id, 0, Duration::from_secs(10))
+            .await;
+        h.wait_exists_on_b(&remote_id, Duration::from_secs(10))
+            .await;
+        // Someone on cluster B ends the remote workflow; the caller on A learns how.
+        let remote = h.b.get_workflow_handle::<UntypedWorkflow>(&remote_id);
+        if terminate {
+            remote
+                .terminate(WorkflowTerminateOptions::builder().reason("ops").build())
+                .await
+                .unwrap();
+        } else {
+            remote
+                .cancel(WorkflowCancelOptions::builder().reason("ops").build())
+                .await
+                .unwrap();
+        }
+        let seen = result_of(&handle).await;
+        assert!(seen.starts_with(expected), "{workflow_id}: {seen}");
+        assert!(seen.contains(&remote_id), "{seen}");
+        let call = &scheduled_activities(&h.a, workflow_id, &run_id)
+            .await
+            .unwrap()[0];
+        assert_eq!(call.started_attempt, Some(1), "not retried: {call:?}");
+    }
 }
 
 #[test]
