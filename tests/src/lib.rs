@@ -13,7 +13,12 @@ use std::{
     time::{Duration, Instant},
 };
 use temporalio_client::Client;
-use temporalio_common::error::ApplicationFailure;
+use temporalio_common::{
+    UntypedActivity,
+    data_converters::RawValue,
+    error::ApplicationFailure,
+    protos::temporal::api::{common::v1::Payload, failure::v1::failure::FailureInfo},
+};
 use temporalio_macros::{activities, workflow, workflow_methods};
 use temporalio_sdk::{
     ActivityOptions, ContinueAsNewOptions, SyncWorkflowContext, WorkflowContext,
@@ -558,6 +563,68 @@ impl NaiveBridge {
     }
 }
 
+/// Schedules a bridge activity by hand, as a caller in another SDK might, with a forged input:
+/// `"text-header"` sends a header that is not JSON, `"undeclared"` an activity type no trait
+/// declares.
+/// Reports the failure's type and message, or the result.
+#[workflow]
+#[derive(Default)]
+pub struct ForgedCallerWorkflow;
+
+#[workflow_methods]
+impl ForgedCallerWorkflow {
+    /// Run.
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, kind: String) -> WorkflowResult<String> {
+        let payload = |encoding: &str, data: &[u8]| Payload {
+            metadata: [("encoding".to_owned(), encoding.as_bytes().to_vec())].into(),
+            data: data.to_vec(),
+            ..Default::default()
+        };
+        let (activity, input) = match kind.as_str() {
+            "text-header" => (
+                "bridge.Probe.echo",
+                vec![
+                    payload("binary/plain", b"hello"),
+                    payload("json/plain", b"\"t\""),
+                ],
+            ),
+            _ => (
+                "bridge.Probe.not_declared",
+                vec![payload("json/plain", b"{}")],
+            ),
+        };
+        let outcome = ctx
+            .execute_activity(
+                UntypedActivity::new(activity),
+                RawValue::new(input),
+                ActivityOptions::with_start_to_close_timeout(Duration::from_secs(30))
+                    .task_queue(bridge_runtime::DEFAULT_BRIDGE_QUEUE.to_owned())
+                    .retry_policy(
+                        temporalio_common::RetryPolicy::builder()
+                            .maximum_attempts(2)
+                            .initial_interval(Duration::from_millis(100))
+                            .build(),
+                    )
+                    .build(),
+            )
+            .await;
+        Ok(match outcome {
+            Ok(raw) => format!("unexpected success: {} payloads", raw.payloads.len()),
+            Err(e) => match e.cause().map(|c| c.failure().clone()) {
+                Some(f) => {
+                    let kind = match &f.failure_info {
+                        Some(FailureInfo::ApplicationFailureInfo(a)) => a.r#type.clone(),
+                        _ => String::new(),
+                    };
+                    format!("{kind}: {}", f.message)
+                }
+                None => format!("{e}"),
+            },
+        })
+    }
+}
+
 /// Calls the naive bridge.
 #[workflow]
 #[derive(Default)]
@@ -843,6 +910,8 @@ impl Harness {
             .register_workflow::<OverrideCallerWorkflow>()
             .unwrap()
             .register_workflow::<MailboxWithStartCallerWorkflow>()
+            .unwrap()
+            .register_workflow::<ForgedCallerWorkflow>()
             .unwrap()
             .register_workflow::<FailKeyedCallerWorkflow>()
             .unwrap()

@@ -6,9 +6,10 @@ use std::{process::Command, time::Duration};
 use temporal_bridge_tests::{
     A_QUEUE, BoundedSleepCallerWorkflow, CancellableSleepCallerWorkflow, CountdownCallerWorkflow,
     DetachedStartCallerWorkflow, EchoCallerWorkflow, FailCallerWorkflow, FailKeyedCallerWorkflow,
-    FlakyCallerWorkflow, HandleCancelCallerWorkflow, Harness, KeyedEchoCallerWorkflow,
-    KeyedRequest, MailboxCallerWorkflow, MailboxWithStartCallerWorkflow, OverrideCallerWorkflow,
-    ProbeBridge, SignalNowhereCallerWorkflow, SleepCallerWorkflow, StartThenWaitCallerWorkflow,
+    FlakyCallerWorkflow, ForgedCallerWorkflow, HandleCancelCallerWorkflow, Harness,
+    KeyedEchoCallerWorkflow, KeyedRequest, MailboxCallerWorkflow, MailboxWithStartCallerWorkflow,
+    OverrideCallerWorkflow, ProbeBridge, SignalNowhereCallerWorkflow, SleepCallerWorkflow,
+    StartThenWaitCallerWorkflow,
 };
 use temporalio_client::tonic::IntoRequest;
 use temporalio_client::{
@@ -828,6 +829,47 @@ async fn a_remote_workflow_cancelled_or_terminated_on_b_is_a_typed_error_in_a() 
             .unwrap()[0];
         assert_eq!(call.started_attempt, Some(1), "not retried: {call:?}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn forged_bridge_inputs_are_refused_with_a_reason() {
+    let h = Harness::start().await;
+    let _bridge = h.in_process_bridge();
+    let run = |kind: &'static str| {
+        let a = h.a.clone();
+        async move {
+            let handle = a
+                .start_workflow(
+                    ForgedCallerWorkflow::run,
+                    kind.to_owned(),
+                    WorkflowStartOptions::new(A_QUEUE, format!("forged-{kind}")).build(),
+                )
+                .await
+                .unwrap();
+            let run_id = handle.run_id().unwrap().to_owned();
+            (result_of(&handle).await, run_id)
+        }
+    };
+
+    // A header that is not JSON: refused before anything is started, and not retried.
+    let (seen, run_id) = run("text-header").await;
+    assert!(seen.starts_with("BridgeBadPayload: "), "{seen}");
+    assert!(
+        seen.contains("json/plain"),
+        "names what it expected: {seen}"
+    );
+    let call = &scheduled_activities(&h.a, "forged-text-header", &run_id)
+        .await
+        .unwrap()[0];
+    assert_eq!(call.started_attempt, Some(1), "not retried: {call:?}");
+
+    // An activity type that no registered trait declares: this bridge has nothing to run, so
+    // nothing can reach cluster B through it.
+    let (seen, _) = run("undeclared").await;
+    assert!(
+        seen.contains("not_declared") || seen.contains("not registered"),
+        "{seen}"
+    );
 }
 
 #[test]
