@@ -42,7 +42,18 @@ mod template;
 /// Method-level keys of `#[remote_workflow(...)]`:
 /// - `cluster` (required): the destination cluster's name in the bridge's pool;
 /// - `queue` (required): the remote workflow's task queue on that cluster;
-/// - `workflow`: the remote workflow type (default: the method name in UpperCamelCase).
+/// - `workflow`: the remote workflow type (default: the method name in UpperCamelCase);
+/// - `id`: a remote workflow id template over the arguments, like `"fulfill-{order.id}"`;
+/// - `on_cancel`: `"cancel"` (default), `"terminate"` or `"abandon"`;
+/// - `start_to_close_timeout` (default `"1h"`), `heartbeat_timeout` (default `"5s"`),
+///   `execution_timeout`, `run_timeout`: durations like `"30s"` or `"1h30m"`;
+/// - `workflow_retry(...)`, `bridge_retry(...)`: `initial_interval`, `backoff`, `max_interval`,
+///   `max_attempts`, `non_retryable = [...]`;
+/// - `id_reuse_policy`: `"reject_duplicate"` (default) or `"allow_duplicate_failed_only"`.
+///
+/// Each `#[remote_workflow]` method `m` also gets `TCaller::m_with(ctx, options, args…)` (per-call
+/// overrides) and `TCaller::start_m(ctx, args…)` (a handle, or a detached start). A signal or
+/// update with `with_start = "m"` gets `TCaller::start_m_with_<signal or update>`.
 ///
 /// The bridge activity of `T::method` is named `bridge.T.method`.
 ///
