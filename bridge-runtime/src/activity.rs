@@ -402,19 +402,10 @@ async fn with_start(
         ));
     };
     let workflow = UntypedWorkflow::new(started.workflow_type);
-    let reuse = match started.id_reuse {
-        IdReuse::RejectDuplicate => WorkflowIdReusePolicy::RejectDuplicate,
-        IdReuse::AllowDuplicateFailedOnly => WorkflowIdReusePolicy::AllowDuplicateFailedOnly,
-    };
+    let reuse = id_reuse_policy(started);
     match spec.kind {
         MethodKind::Signal(name) => {
-            let options = WorkflowStartOptions::new(started.queue, remote_id)
-                .id_conflict_policy(WorkflowIdConflictPolicy::UseExisting)
-                .id_reuse_policy(reuse)
-                .maybe_execution_timeout(timeouts.execution)
-                .maybe_run_timeout(timeouts.run)
-                .maybe_retry_policy(started.workflow_retry.map(|r| r.to_policy(&[])))
-                .build();
+            let options = start_options(started, remote_id, timeouts);
             let result = client
                 .signal_with_start_workflow(
                     workflow,
@@ -665,6 +656,29 @@ struct RemoteTimeouts {
     run: Option<Duration>,
 }
 
+/// How the bridge starts `spec`'s workflow under `remote_id`: attach to a running execution
+/// instead of failing, and (by default) never start a second one after the first has closed.
+fn start_options(
+    spec: &MethodSpec,
+    remote_id: &str,
+    timeouts: RemoteTimeouts,
+) -> WorkflowStartOptions {
+    WorkflowStartOptions::new(spec.queue, remote_id)
+        .id_conflict_policy(WorkflowIdConflictPolicy::UseExisting)
+        .id_reuse_policy(id_reuse_policy(spec))
+        .maybe_retry_policy(spec.workflow_retry.map(|r| r.to_policy(&[])))
+        .maybe_execution_timeout(timeouts.execution)
+        .maybe_run_timeout(timeouts.run)
+        .build()
+}
+
+fn id_reuse_policy(spec: &MethodSpec) -> WorkflowIdReusePolicy {
+    match spec.id_reuse {
+        IdReuse::RejectDuplicate => WorkflowIdReusePolicy::RejectDuplicate,
+        IdReuse::AllowDuplicateFailedOnly => WorkflowIdReusePolicy::AllowDuplicateFailedOnly,
+    }
+}
+
 async fn start_or_attach(
     client: &Client,
     spec: &'static MethodSpec,
@@ -672,18 +686,7 @@ async fn start_or_attach(
     args: Vec<Payload>,
     timeouts: RemoteTimeouts,
 ) -> Result<RemoteHandle, ActivityError> {
-    let options = WorkflowStartOptions::new(spec.queue, remote_id)
-        // Attach to a running execution instead of failing...
-        .id_conflict_policy(WorkflowIdConflictPolicy::UseExisting)
-        // ...and never start a second one after the first has closed.
-        .id_reuse_policy(match spec.id_reuse {
-            IdReuse::RejectDuplicate => WorkflowIdReusePolicy::RejectDuplicate,
-            IdReuse::AllowDuplicateFailedOnly => WorkflowIdReusePolicy::AllowDuplicateFailedOnly,
-        })
-        .maybe_retry_policy(spec.workflow_retry.map(|r| r.to_policy(&[])))
-        .maybe_execution_timeout(timeouts.execution)
-        .maybe_run_timeout(timeouts.run)
-        .build();
+    let options = start_options(spec, remote_id, timeouts);
     match client
         .start_workflow(
             UntypedWorkflow::new(spec.workflow_type),

@@ -88,6 +88,14 @@ impl CallOptions {
         self
     }
 
+    /// The bridge activity's timeouts for `spec`'s method: these overrides, else the method's.
+    fn timeouts_for(&self, spec: &MethodSpec) -> CallTimeouts {
+        CallTimeouts {
+            attempt: self.start_to_close_timeout.unwrap_or(spec.timeouts.attempt),
+            heartbeat: self.heartbeat_timeout.unwrap_or(spec.timeouts.heartbeat),
+        }
+    }
+
     /// `self`, with `remote_workflow_id` taken from `fallback` where `self` has none.
     #[doc(hidden)]
     pub fn or_id(mut self, fallback: CallOptions) -> Self {
@@ -159,7 +167,7 @@ pub async fn signal_with_start<Mw: RemoteWorkflowMethod, Ms: RemoteWorkflowMetho
     let started: RemoteStarted = decode_output(ctx, &target.method, raw)?;
     Ok(RemoteWorkflowHandle::new(
         &Mw::SPEC,
-        Target::of(&Mw::SPEC, &options, "").timeouts,
+        options.timeouts_for(&Mw::SPEC),
         started,
     ))
 }
@@ -178,11 +186,7 @@ pub async fn update_with_start<Mw: RemoteWorkflowMethod, Mu: RemoteWorkflowMetho
     let both: UpdateWithStartResult = decode_output(ctx, &target.method, raw)?;
     let output = decode_output(ctx, &target.method, RawValue::new(vec![both.result.into()]))?;
     let started = both.started;
-    let handle = RemoteWorkflowHandle::new(
-        &Mw::SPEC,
-        Target::of(&Mw::SPEC, &options, "").timeouts,
-        started,
-    );
+    let handle = RemoteWorkflowHandle::new(&Mw::SPEC, options.timeouts_for(&Mw::SPEC), started);
     Ok((handle, output))
 }
 
@@ -199,26 +203,14 @@ where
     A: TemporalSerializable + 'static,
     H: TemporalSerializable + 'static,
 {
-    let start = encode(ctx, method, options, Some(start_args))?;
-    let handler = encode(ctx, method, options, Some(handler_args))?;
-    let converter = ctx.payload_converter();
-    let data = SerializationContextData::Workflow(WorkflowSerializationContext::new());
-    let sctx = SerializationContext::new(&data, converter);
+    let start = encode_args(ctx, method, start_args)?;
     let header = CallHeader {
-        start_args: Some(start.len() - 1),
+        start_args: Some(start.len()),
         ..header_of(options)
     };
-    let mut payloads =
-        vec![
-            converter
-                .to_payload(&sctx, &header)
-                .map_err(|e| BridgeError::Payload {
-                    method: method.to_owned(),
-                    message: format!("cannot encode the call header: {e}"),
-                })?,
-        ];
-    payloads.extend(start.into_iter().skip(1));
-    payloads.extend(handler.into_iter().skip(1));
+    let mut payloads = vec![encode_header(ctx, method, &header)?];
+    payloads.extend(start);
+    payloads.extend(encode_args(ctx, method, handler_args)?);
     Ok(payloads)
 }
 
@@ -404,12 +396,7 @@ impl Target {
             activity_type: format!("{}{suffix}", spec.activity_type),
             bridge_queue: spec.bridge_queue.to_owned(),
             summary: format!("{} on cluster {}", spec.workflow_type, spec.cluster),
-            timeouts: CallTimeouts {
-                attempt: options
-                    .start_to_close_timeout
-                    .unwrap_or(spec.timeouts.attempt),
-                heartbeat: options.heartbeat_timeout.unwrap_or(spec.timeouts.heartbeat),
-            },
+            timeouts: options.timeouts_for(spec),
             on_cancel: spec.on_cancel,
             bridge_retry: spec.bridge_retry,
         }
@@ -436,27 +423,46 @@ fn encode<W, A: TemporalSerializable + 'static>(
     options: &CallOptions,
     args: Option<&A>,
 ) -> Result<Vec<Payload>, BridgeError> {
-    let converter = ctx.payload_converter();
-    let data = SerializationContextData::Workflow(WorkflowSerializationContext::new());
-    let sctx = SerializationContext::new(&data, converter);
-    let payload_error = |what: &str, e: &dyn std::fmt::Display| BridgeError::Payload {
-        method: method.to_owned(),
-        message: format!("{what}: {e}"),
-    };
-    let header = header_of(options);
-    let mut payloads = vec![
-        converter
-            .to_payload(&sctx, &header)
-            .map_err(|e| payload_error("cannot encode the call header", &e))?,
-    ];
+    let mut payloads = vec![encode_header(ctx, method, &header_of(options))?];
     if let Some(args) = args {
-        payloads.extend(
-            converter
-                .to_payloads(&sctx, args)
-                .map_err(|e| payload_error("cannot encode the arguments", &e))?,
-        );
+        payloads.extend(encode_args(ctx, method, args)?);
     }
     Ok(payloads)
+}
+
+fn encode_header<W>(
+    ctx: &WorkflowContext<W>,
+    method: &str,
+    header: &CallHeader,
+) -> Result<Payload, BridgeError> {
+    with_converter(ctx, |converter, sctx| converter.to_payload(sctx, header))
+        .map_err(|e| payload_error(method, "cannot encode the call header", &e))
+}
+
+fn encode_args<W, A: TemporalSerializable + 'static>(
+    ctx: &WorkflowContext<W>,
+    method: &str,
+    args: &A,
+) -> Result<Vec<Payload>, BridgeError> {
+    with_converter(ctx, |converter, sctx| converter.to_payloads(sctx, args))
+        .map_err(|e| payload_error(method, "cannot encode the arguments", &e))
+}
+
+fn payload_error(method: &str, what: &str, e: &dyn std::fmt::Display) -> BridgeError {
+    BridgeError::Payload {
+        method: method.to_owned(),
+        message: format!("{what}: {e}"),
+    }
+}
+
+/// Runs `f` with the workflow's payload converter and its serialization context.
+fn with_converter<W, R>(
+    ctx: &WorkflowContext<W>,
+    f: impl FnOnce(&PayloadConverter, &SerializationContext<'_>) -> R,
+) -> R {
+    let converter = ctx.payload_converter();
+    let data = SerializationContextData::Workflow(WorkflowSerializationContext::new());
+    f(converter, &SerializationContext::new(&data, converter))
 }
 
 /// Runs one bridge activity and maps its failure to the typed error.
@@ -483,16 +489,18 @@ async fn schedule<W>(
         )
         .summary(target.summary.clone())
         .build();
-    let converter = ctx.payload_converter();
-    let data = SerializationContextData::Workflow(WorkflowSerializationContext::new());
-    let sctx = SerializationContext::new(&data, converter);
-    ctx.execute_activity(
-        UntypedActivity::new(target.activity_type.clone()),
-        RawValue::new(payloads),
-        activity_options,
-    )
-    .await
-    .map_err(|e| error_from_activity(&target.method, converter, &sctx, e))
+    let outcome = ctx
+        .execute_activity(
+            UntypedActivity::new(target.activity_type.clone()),
+            RawValue::new(payloads),
+            activity_options,
+        )
+        .await;
+    outcome.map_err(|e| {
+        with_converter(ctx, |converter, sctx| {
+            error_from_activity(&target.method, converter, sctx, e)
+        })
+    })
 }
 
 fn decode_output<W, T: TemporalDeserializable + 'static>(
@@ -500,15 +508,10 @@ fn decode_output<W, T: TemporalDeserializable + 'static>(
     method: &str,
     raw: RawValue,
 ) -> Result<T, BridgeError> {
-    let converter = ctx.payload_converter();
-    let data = SerializationContextData::Workflow(WorkflowSerializationContext::new());
-    let sctx = SerializationContext::new(&data, converter);
-    converter
-        .from_payloads(&sctx, raw.payloads)
-        .map_err(|e| BridgeError::Payload {
-            method: method.to_owned(),
-            message: format!("cannot decode the remote workflow's result: {e}"),
-        })
+    with_converter(ctx, |converter, sctx| {
+        converter.from_payloads(sctx, raw.payloads)
+    })
+    .map_err(|e| payload_error(method, "cannot decode the remote workflow's result", &e))
 }
 
 pub(crate) fn method_name(spec: &MethodSpec) -> String {
