@@ -2,7 +2,7 @@
 //! `::bridge_runtime::__private`, so that user code that shadows `Result` or has a module named
 //! `tokio` cannot change what the expansion means.
 
-use crate::model::{self, Bridge, Kind, Method, Timeouts};
+use crate::model::{self, Bridge, Kind, Method, MethodOptions};
 use crate::template::Template;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
@@ -180,10 +180,10 @@ fn marker_impl(
     let (cluster, queue, workflow) = (&m.cluster, &m.queue, &m.workflow);
     let args = args_type(m);
     let output = &m.output;
-    let timeouts = call_timeouts(&m.timeouts);
+    let timeouts = call_timeouts(&m.options);
     let (execution, run) = (
-        optional_duration(m.timeouts.execution),
-        optional_duration(m.timeouts.run),
+        optional_duration(m.options.execution),
+        optional_duration(m.options.run),
     );
     let kind = match &m.kind {
         Kind::Workflow => quote!(::bridge_runtime::__private::MethodKind::Workflow),
@@ -202,9 +202,9 @@ fn marker_impl(
         }
         None => quote!(::core::option::Option::None),
     };
-    let workflow_retry = retry_spec(m.timeouts.workflow_retry.as_ref());
-    let bridge_retry = retry_spec(m.timeouts.bridge_retry.as_ref());
-    let id_reuse = if m.timeouts.allow_duplicate_failed_only {
+    let workflow_retry = retry_spec(m.options.workflow_retry.as_ref());
+    let bridge_retry = retry_spec(m.options.bridge_retry.as_ref());
+    let id_reuse = if m.options.allow_duplicate_failed_only {
         quote!(AllowDuplicateFailedOnly)
     } else {
         quote!(RejectDuplicate)
@@ -293,7 +293,7 @@ fn retry_spec(r: Option<&model::Retry>) -> TokenStream {
 }
 
 /// The bridge activity's timeouts: the runtime's defaults, with what the attribute sets.
-fn call_timeouts(t: &Timeouts) -> TokenStream {
+fn call_timeouts(t: &MethodOptions) -> TokenStream {
     let defaults = quote!(::bridge_runtime::__private::CallTimeouts::DEFAULT);
     if t.start_to_close.is_none() && t.heartbeat.is_none() {
         return defaults;

@@ -61,7 +61,7 @@ pub(crate) struct Method {
     pub cluster: String,
     pub queue: String,
     pub workflow: String,
-    pub timeouts: Timeouts,
+    pub options: MethodOptions,
     /// `on_cancel`: "cancel", "terminate" or "abandon".
     pub on_cancel: OnCancel,
     /// For a signal or update: the workflow method it can start, and the span of the name.
@@ -86,7 +86,7 @@ pub(crate) enum Kind {
 
 /// A parsed helper attribute.
 enum Helper {
-    Workflow(Box<RemoteWorkflowArgs>, Timeouts),
+    Workflow(Box<RemoteWorkflowArgs>, MethodOptions),
     Handler(&'static str, RemoteHandlerArgs),
 }
 
@@ -99,10 +99,10 @@ pub(crate) enum OnCancel {
     Abandon,
 }
 
-/// Durations given in `#[remote_workflow(...)]`, in milliseconds; `None` keeps the default.
-/// Also the retry policies and the id reuse policy.
+/// What `#[remote_workflow(...)]` sets beyond where the workflow runs: durations in milliseconds,
+/// retry policies and the id reuse policy; `None` keeps the default.
 #[derive(Default)]
-pub(crate) struct Timeouts {
+pub(crate) struct MethodOptions {
     pub start_to_close: Option<u64>,
     pub heartbeat: Option<u64>,
     pub execution: Option<u64>,
@@ -320,8 +320,8 @@ fn parse_method(errors: &mut Errors, f: &mut TraitItemFn) -> Option<Method> {
             (**ty).clone()
         }
     };
-    let (parsed, timeouts) = match parsed? {
-        Helper::Workflow(parsed, timeouts) => (parsed, timeouts),
+    let (parsed, options) = match parsed? {
+        Helper::Workflow(parsed, options) => (parsed, options),
         Helper::Handler(which, handler) => {
             let handler_name = handler
                 .name
@@ -363,7 +363,7 @@ fn parse_method(errors: &mut Errors, f: &mut TraitItemFn) -> Option<Method> {
                 cluster: handler.cluster.as_str().to_owned(),
                 queue: String::new(),
                 workflow: String::new(),
-                timeouts: Timeouts::default(),
+                options: MethodOptions::default(),
                 on_cancel: OnCancel::Cancel,
                 id_template: None,
                 span: sig.ident.span(),
@@ -410,7 +410,7 @@ fn parse_method(errors: &mut Errors, f: &mut TraitItemFn) -> Option<Method> {
             .workflow
             .map(|w| w.as_str().to_owned())
             .unwrap_or_else(|| name.to_string().to_upper_camel_case()),
-        timeouts,
+        options,
         on_cancel,
         id_template,
         span: sig.ident.span(),
@@ -520,8 +520,8 @@ fn parse_helper(errors: &mut Errors, attr: &Attribute) -> Option<Helper> {
         check_non_empty(errors, w, "workflow");
     }
     check_cluster(errors, &parsed.cluster);
-    let timeouts = parse_timeouts(errors, &parsed);
-    (errors.len() == before).then(|| Helper::Workflow(Box::new(parsed), timeouts))
+    let options = parse_options(errors, &parsed);
+    (errors.len() == before).then(|| Helper::Workflow(Box::new(parsed), options))
 }
 
 /// `#[remote_signal(cluster = "...")]`, `#[remote_query(...)]`, `#[remote_update(...)]`.
@@ -623,14 +623,14 @@ fn parse_retry(errors: &mut Errors, r: &SpannedValue<RetryArgs>, key: &str) -> R
     retry
 }
 
-fn parse_timeouts(errors: &mut Errors, args: &RemoteWorkflowArgs) -> Timeouts {
+fn parse_options(errors: &mut Errors, args: &RemoteWorkflowArgs) -> MethodOptions {
     let mut duration = |v: &Option<DurationText>, key: &str| parse_duration(errors, v, key);
-    let mut t = Timeouts {
+    let mut t = MethodOptions {
         start_to_close: duration(&args.start_to_close_timeout, "start_to_close_timeout"),
         heartbeat: duration(&args.heartbeat_timeout, "heartbeat_timeout"),
         execution: duration(&args.execution_timeout, "execution_timeout"),
         run: duration(&args.run_timeout, "run_timeout"),
-        ..Timeouts::default()
+        ..MethodOptions::default()
     };
     t.workflow_retry = args
         .workflow_retry
