@@ -94,9 +94,11 @@ impl<M: RemoteWorkflowMethod> ActivityImplementer for MethodHost<M> {
     }
 }
 
-/// Which part of a call an activity runs: all of it, only the start, or only the wait.
+/// Which part of a call an activity runs: all of it, the start, the wait, a handle's cancel, or a
+/// signal- or update-with-start.
+#[doc(hidden)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Part {
+pub enum Part {
     Call,
     Start,
     Wait,
@@ -108,8 +110,8 @@ enum Part {
 pub trait CallPart: 'static {
     /// The activity type's suffix after `bridge.{Trait}.{method}`.
     const SUFFIX: &'static str;
-    #[doc(hidden)]
-    const PART: u8;
+    /// The part it runs.
+    const PART: Part;
 }
 
 /// The start-only part: `bridge.{Trait}.{method}.start`.
@@ -123,20 +125,20 @@ pub struct WithStartPart;
 
 impl CallPart for WithStartPart {
     const SUFFIX: &'static str = crate::spec::WITH_START_SUFFIX;
-    const PART: u8 = 3;
+    const PART: Part = Part::WithStart;
 }
 
 impl CallPart for StartPart {
     const SUFFIX: &'static str = crate::spec::START_SUFFIX;
-    const PART: u8 = 0;
+    const PART: Part = Part::Start;
 }
 impl CallPart for WaitPart {
     const SUFFIX: &'static str = crate::spec::WAIT_SUFFIX;
-    const PART: u8 = 1;
+    const PART: Part = Part::Wait;
 }
 impl CallPart for CancelPart {
     const SUFFIX: &'static str = crate::spec::CANCEL_SUFFIX;
-    const PART: u8 = 2;
+    const PART: Part = Part::Cancel;
 }
 
 /// The start-only or wait-only bridge activity of method `M`, behind the typed handles.
@@ -166,12 +168,7 @@ impl<M: RemoteWorkflowMethod, P: CallPart> ExecutableActivity for PartActivity<M
         ctx: ActivityContext,
         input: RawValue,
     ) -> BoxFuture<'static, Result<RawValue, ActivityError>> {
-        let part = match P::PART {
-            0 => Part::Start,
-            1 => Part::Wait,
-            2 => Part::Cancel,
-            _ => Part::WithStart,
-        };
+        let part = P::PART;
         match receiver {
             Some(host) => {
                 run_call(host.shared.clone(), &M::SPEC, ctx, input.payloads, part).boxed()
