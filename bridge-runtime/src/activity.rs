@@ -54,16 +54,8 @@ pub struct BridgeShared {
     pub max_id_len: usize,
 }
 
-/// The bridge activity of method `M`.
-pub struct BridgeActivity<M>(PhantomData<fn() -> M>);
-
-impl<M: RemoteWorkflowMethod> ActivityDefinition for BridgeActivity<M> {
-    type Input = RawValue;
-    type Output = RawValue;
-    fn name(&self) -> &str {
-        M::SPEC.activity_type
-    }
-}
+/// The bridge activity of method `M`: the whole call, `bridge.{Trait}.{method}`.
+pub type BridgeActivity<M> = PartActivity<M, WholeCall>;
 
 /// Holds the shared state for method `M`'s activity; the SDK calls it the implementer.
 pub struct MethodHost<M> {
@@ -114,6 +106,8 @@ pub trait CallPart: 'static {
     const PART: Part;
 }
 
+/// The whole call: `bridge.{Trait}.{method}`.
+pub struct WholeCall;
 /// The start-only part: `bridge.{Trait}.{method}.start`.
 pub struct StartPart;
 /// The wait-only part: `bridge.{Trait}.{method}.wait`.
@@ -128,6 +122,10 @@ impl CallPart for WithStartPart {
     const PART: Part = Part::WithStart;
 }
 
+impl CallPart for WholeCall {
+    const SUFFIX: &'static str = "";
+    const PART: Part = Part::Call;
+}
 impl CallPart for StartPart {
     const SUFFIX: &'static str = crate::spec::START_SUFFIX;
     const PART: Part = Part::Start;
@@ -141,7 +139,7 @@ impl CallPart for CancelPart {
     const PART: Part = Part::Cancel;
 }
 
-/// The start-only or wait-only bridge activity of method `M`, behind the typed handles.
+/// A bridge activity of method `M`: the whole call, or one part of it (`P`).
 pub struct PartActivity<M, P>(String, PhantomData<fn() -> (M, P)>);
 
 impl<M: RemoteWorkflowMethod, P: CallPart> ActivityDefinition for PartActivity<M, P> {
@@ -182,40 +180,6 @@ impl<M: RemoteWorkflowMethod, P: CallPart> ExecutableActivity for PartActivity<M
             )))
             .boxed(),
         }
-    }
-}
-
-impl<M: RemoteWorkflowMethod> ExecutableActivity for BridgeActivity<M> {
-    type Implementer = MethodHost<M>;
-    const REQUIRES_INSTANCE: bool = true;
-
-    fn definition() -> Self {
-        BridgeActivity(PhantomData)
-    }
-
-    fn execute(
-        receiver: Option<Arc<Self::Implementer>>,
-        ctx: ActivityContext,
-        input: RawValue,
-    ) -> BoxFuture<'static, Result<RawValue, ActivityError>> {
-        let Some(host) = receiver else {
-            return futures::future::ready(Err(fail(
-                &M::SPEC,
-                None,
-                ft::BAD_PAYLOAD,
-                "bridge activity invoked without its host".to_owned(),
-                true,
-            )))
-            .boxed();
-        };
-        run_call(
-            host.shared.clone(),
-            &M::SPEC,
-            ctx,
-            input.payloads,
-            Part::Call,
-        )
-        .boxed()
     }
 }
 
