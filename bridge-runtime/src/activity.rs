@@ -30,7 +30,10 @@ use temporalio_client::{
 };
 use temporalio_common::{
     ActivityDefinition, UntypedWorkflow,
-    data_converters::RawValue,
+    data_converters::{
+        GenericPayloadConverter, PayloadConversionError, PayloadConverter, RawValue,
+        SerializationContext, SerializationContextData, TemporalDeserializable,
+    },
     error::{ApplicationFailure, IncomingError},
     protos::temporal::api::{common::v1::Payload, enums::v1::PendingActivityState},
 };
@@ -168,9 +171,15 @@ impl<M: RemoteWorkflowMethod, P: CallPart> ExecutableActivity for PartActivity<M
     ) -> BoxFuture<'static, Result<RawValue, ActivityError>> {
         let part = P::PART;
         match receiver {
-            Some(host) => {
-                run_call(host.shared.clone(), &M::SPEC, ctx, input.payloads, part).boxed()
-            }
+            Some(host) => run_call(
+                host.shared.clone(),
+                &M::SPEC,
+                check_args::<M::Args>,
+                ctx,
+                input.payloads,
+                part,
+            )
+            .boxed(),
             None => futures::future::ready(Err(fail(
                 &M::SPEC,
                 None,
@@ -183,10 +192,49 @@ impl<M: RemoteWorkflowMethod, P: CallPart> ExecutableActivity for PartActivity<M
     }
 }
 
+/// Checks argument payloads against the method's declared arguments.
+type ArgsCheck = fn(&[Payload]) -> Result<(), String>;
+
+/// Encodings the bridge reads to check arguments: those of every SDK's default JSON converter.
+/// Arguments in any other encoding (a codec's encrypted output, say) are passed on unread: the
+/// bridge is not meant to hold the keys of the workflows it carries.
+const CHECKED_ENCODINGS: [&[u8]; 2] = [b"json/plain", b"binary/null"];
+
+/// Whether `payloads` decode as `A`, the method's declared arguments.
+///
+/// A call whose arguments the remote worker cannot decode does not fail there: the SDK fails the
+/// remote workflow's *task* and retries it until the workflow times out, so the caller would
+/// wait for nothing. The bridge knows the declared types, so it refuses such a call at once.
+fn check_args<A: TemporalDeserializable + 'static>(payloads: &[Payload]) -> Result<(), String> {
+    let opaque = payloads.iter().any(|p| {
+        p.metadata
+            .get("encoding")
+            .is_none_or(|e| !CHECKED_ENCODINGS.contains(&e.as_slice()))
+    });
+    if opaque {
+        return Ok(());
+    }
+    let converter = PayloadConverter::default();
+    let data = SerializationContextData::None;
+    let context = SerializationContext::new(&data, &converter);
+    let declared = std::any::type_name::<A>();
+    match converter.from_payloads::<A>(&context, payloads.to_vec()) {
+        Ok(_) => Ok(()),
+        Err(PayloadConversionError::WrongEncoding) => Err(format!(
+            "{} argument payload(s) do not match the declared arguments `{declared}`",
+            payloads.len()
+        )),
+        Err(e) => Err(format!(
+            "the arguments do not decode as the declared `{declared}`: {e}"
+        )),
+    }
+}
+
 /// Runs one attempt of a bridged call.
 async fn run_call(
     shared: Arc<BridgeShared>,
     spec: &'static MethodSpec,
+    check_args: ArgsCheck,
     ctx: ActivityContext,
     mut payloads: Vec<Payload>,
     part: Part,
@@ -268,6 +316,27 @@ async fn run_call(
         }
     };
     let remote_id = finalize_id(&raw_id, shared.max_id_len);
+    let start_args = header_start_args.unwrap_or(0).min(payloads.len());
+    let args = match part {
+        Part::Wait | Part::Cancel => &[][..],
+        Part::WithStart => &payloads[start_args..],
+        Part::Call | Part::Start => &payloads[..],
+    };
+    if let Err(message) = check_args(args) {
+        warn!(
+            method = %format_args!("{}.{}", spec.trait_name, spec.method),
+            remote_workflow_id = %remote_id,
+            %message,
+            "call refused: its arguments do not fit the method"
+        );
+        return Err(fail(
+            spec,
+            Some(&remote_id),
+            ft::BAD_PAYLOAD,
+            format!("{}.{}: {message}", spec.trait_name, spec.method),
+            true,
+        ));
+    }
     let span = info_span!(
         "bridge_call",
         method = %format_args!("{}.{}", spec.trait_name, spec.method),
@@ -290,7 +359,6 @@ async fn run_call(
             )
         })?;
         if part == Part::WithStart {
-            let start_args = header_start_args.unwrap_or(0).min(payloads.len());
             let handler_args = payloads.split_off(start_args);
             return with_start(
                 &client,
@@ -914,4 +982,68 @@ fn fail_with_cause(
             .cause(Box::new(cause))
             .build(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use temporalio_common::data_converters::{MultiArgs2, TemporalSerializable};
+
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct Order {
+        id: String,
+        items: u32,
+    }
+
+    /// The payloads a workflow caller sends for `args`, as the generated callers encode them.
+    fn encoded<A: TemporalSerializable + 'static>(args: &A) -> Vec<Payload> {
+        let converter = PayloadConverter::default();
+        let data = SerializationContextData::None;
+        converter
+            .to_payloads(&SerializationContext::new(&data, &converter), args)
+            .unwrap()
+    }
+
+    fn json(text: &str) -> Payload {
+        json_payload(&serde_json::from_str::<serde_json::Value>(text).unwrap())
+    }
+
+    #[test]
+    fn arguments_encoded_by_the_callers_pass() {
+        let order = Order {
+            id: "o-1".into(),
+            items: 2,
+        };
+        check_args::<Order>(&encoded(&order)).unwrap();
+        check_args::<String>(&encoded(&"x".to_owned())).unwrap();
+        check_args::<()>(&encoded(&())).unwrap();
+        check_args::<MultiArgs2<String, u32>>(&encoded(&MultiArgs2("a".to_owned(), 7))).unwrap();
+    }
+
+    #[test]
+    fn a_wrong_shape_is_refused_with_the_field_and_the_declared_type() {
+        let e = check_args::<Order>(&[json(r#"{"id": "o-1"}"#)]).unwrap_err();
+        assert!(e.contains("missing field `items`"), "{e}");
+        assert!(e.contains("Order"), "{e}");
+        let e = check_args::<u32>(&[json(r#""seven""#)]).unwrap_err();
+        assert!(e.contains("u32"), "{e}");
+    }
+
+    #[test]
+    fn a_wrong_number_of_arguments_is_refused() {
+        let e = check_args::<MultiArgs2<String, u32>>(&[json(r#""a""#)]).unwrap_err();
+        assert!(e.contains("1 argument payload"), "{e}");
+        let e = check_args::<Order>(&[]).unwrap_err();
+        assert!(e.contains("0 argument payload"), "{e}");
+    }
+
+    #[test]
+    fn payloads_in_other_encodings_pass_unread() {
+        let sealed = Payload {
+            metadata: [("encoding".to_owned(), b"binary/encrypted".to_vec())].into(),
+            data: vec![1, 2, 3],
+            ..Default::default()
+        };
+        check_args::<Order>(&[sealed]).unwrap();
+    }
 }

@@ -171,7 +171,10 @@ pub fn activity_type(trait_name: &str, method: &str) -> String {
 pub trait RemoteWorkflowMethod: 'static {
     /// The remote workflow's input: the single argument, `()` for none, or
     /// `MultiArgsN` for several.
-    type Args: temporalio_common::data_converters::TemporalSerializable + 'static;
+    /// The bridge decodes it to check a call's arguments before it starts anything.
+    type Args: temporalio_common::data_converters::TemporalSerializable
+        + temporalio_common::data_converters::TemporalDeserializable
+        + 'static;
     /// The remote workflow's result.
     type Output: temporalio_common::data_converters::TemporalDeserializable + 'static;
     /// What the trait declares about the method.

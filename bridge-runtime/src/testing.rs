@@ -18,6 +18,10 @@
 //! # Ok(()) }
 //! ```
 
+mod proxy;
+
+pub use proxy::FaultProxy;
+
 use crate::{ClusterPool, config::ClusterConfig};
 use std::{
     collections::BTreeMap,
@@ -68,6 +72,8 @@ pub struct DevServer {
     db: Option<PathBuf>,
     child: Option<Child>,
     log: PathBuf,
+    /// The CLI and its arguments, to start the same server again.
+    command: (PathBuf, Vec<std::ffi::OsString>),
 }
 
 impl DevServer {
@@ -92,11 +98,46 @@ impl DevServer {
     }
 
     /// Stops the server (SIGKILL) and waits for it to exit.
+    ///
+    /// Its state stays in its SQLite file: [`DevServer::restart`] brings the same cluster back,
+    /// with its workflows, on the same address.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+
+    /// Starts the server again after [`DevServer::stop`], on the same ports and database file,
+    /// and waits until it answers. Does nothing if it runs.
+    pub async fn restart(&mut self) -> Result<(), TestKitError> {
+        if self.child.is_some() {
+            return Ok(());
+        }
+        let name = self.name.clone();
+        let err = move |message: String, log: &Path| TestKitError::Start {
+            cluster: name.clone(),
+            message,
+            log: log.to_owned(),
+        };
+        let log_file = fs::OpenOptions::new()
+            .append(true)
+            .open(&self.log)
+            .map_err(|e| err(e.to_string(), &self.log))?;
+        let log_err = log_file
+            .try_clone()
+            .map_err(|e| err(e.to_string(), &self.log))?;
+        let (cli, args) = &self.command;
+        let child = Command::new(cli)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(log_file)
+            .stderr(log_err)
+            .spawn()
+            .map_err(|e| err(format!("cannot run {}: {e}", cli.display()), &self.log))?;
+        self.child = Some(child);
+        let log = self.log.clone();
+        wait_ready(self).await.map_err(|message| err(message, &log))
     }
 }
 
@@ -189,6 +230,17 @@ impl LocalClusters {
             .unwrap_or_else(|| panic!("no local cluster named `{name}`"))
     }
 
+    /// The server of a cluster, to stop and restart it.
+    ///
+    /// # Panics
+    /// If `name` was not started.
+    pub fn server_mut(&mut self, name: &str) -> &mut DevServer {
+        self.servers
+            .iter_mut()
+            .find(|s| s.name == name)
+            .unwrap_or_else(|| panic!("no local cluster named `{name}`"))
+    }
+
     /// The pool's settings as `(name, config)`, e.g. to hand to a child process.
     pub fn cluster_configs(&self) -> BTreeMap<String, ClusterConfig> {
         self.servers
@@ -252,15 +304,29 @@ async fn start_server(
         let db = dir.join(format!("{name}-{port}.sqlite"));
         let log_file = File::create(&log).map_err(|e| err(e.to_string(), &log))?;
         let log_err = log_file.try_clone().map_err(|e| err(e.to_string(), &log))?;
+        let mut args: Vec<std::ffi::OsString> = [
+            "server",
+            "start-dev",
+            "--headless",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "--http-port",
+            &http.to_string(),
+            "--metrics-port",
+            &metrics.to_string(),
+            "--log-level",
+            "error",
+            "--db-filename",
+        ]
+        .iter()
+        .map(Into::into)
+        .collect();
+        args.push(db.clone().into());
+        args.extend(extra_args.iter().map(Into::into));
         let child = Command::new(cli)
-            .args(["server", "start-dev", "--headless", "--ip", "127.0.0.1"])
-            .args(["--port", &port.to_string()])
-            .args(["--http-port", &http.to_string()])
-            .args(["--metrics-port", &metrics.to_string()])
-            .args(["--log-level", "error"])
-            .arg("--db-filename")
-            .arg(&db)
-            .args(extra_args)
+            .args(&args)
             .stdin(Stdio::null())
             .stdout(log_file)
             .stderr(log_err)
@@ -272,6 +338,7 @@ async fn start_server(
             db: Some(db),
             child: Some(child),
             log,
+            command: (cli.to_owned(), args),
         };
         match wait_ready(&mut server).await {
             Ok(()) => return Ok(server),

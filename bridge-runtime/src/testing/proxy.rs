@@ -1,0 +1,107 @@
+//! A loopback TCP proxy that a test can freeze, to stop a process's traffic to one cluster at an
+//! exact moment without stopping the cluster.
+
+use std::{io, sync::Arc};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::{TcpListener, TcpStream},
+    sync::watch,
+    task::JoinSet,
+};
+
+/// Forwards connections from its own loopback port to `upstream`, until [`FaultProxy::hold`].
+///
+/// While held, connections stay open but no byte moves in either direction: a request sent
+/// through it neither arrives nor fails, as on a network that silently drops packets. Bytes
+/// read before the hold are kept, and delivered only after [`FaultProxy::release`]. Dropping
+/// the proxy closes every connection.
+///
+/// ```no_run
+/// # async fn demo(b_address: &str) -> std::io::Result<()> {
+/// use bridge_runtime::testing::FaultProxy;
+///
+/// let proxy = FaultProxy::start(b_address).await?;
+/// // point a process at `proxy.address()` instead of `b_address`, then:
+/// proxy.hold(); // its requests to B now hang
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct FaultProxy {
+    address: String,
+    held: Arc<watch::Sender<bool>>,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+impl FaultProxy {
+    /// Listens on a free loopback port and forwards to `upstream` (`host:port`).
+    pub async fn start(upstream: &str) -> io::Result<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let address = listener.local_addr()?.to_string();
+        let held = Arc::new(watch::Sender::new(false));
+        let upstream = upstream.to_owned();
+        let state = held.clone();
+        let accept = tokio::spawn(async move {
+            // Owned here, so that aborting this task closes every connection.
+            let mut connections = JoinSet::new();
+            while let Ok((client, _)) = listener.accept().await {
+                let Ok(server) = TcpStream::connect(&upstream).await else {
+                    continue; // the client sees its connection closed, as with a dead server
+                };
+                let (client_read, client_write) = client.into_split();
+                let (server_read, server_write) = server.into_split();
+                connections.spawn(pump(client_read, server_write, state.subscribe()));
+                connections.spawn(pump(server_read, client_write, state.subscribe()));
+            }
+        });
+        Ok(Self {
+            address,
+            held,
+            accept,
+        })
+    }
+
+    /// `127.0.0.1:port` to connect to instead of the upstream.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// Stops moving bytes; connections stay open.
+    pub fn hold(&self) {
+        self.held.send_replace(true);
+    }
+
+    /// Moves bytes again, starting with those held back.
+    pub fn release(&self) {
+        self.held.send_replace(false);
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        self.accept.abort();
+    }
+}
+
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    mut held: watch::Receiver<bool>,
+) {
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        if held.wait_for(|h| !*h).await.is_err() {
+            return;
+        }
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        // Read while running, but a hold since then keeps these bytes here.
+        if held.wait_for(|h| !*h).await.is_err() {
+            return;
+        }
+        if to.write_all(&buf[..n]).await.is_err() {
+            return;
+        }
+    }
+}
