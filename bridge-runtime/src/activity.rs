@@ -663,16 +663,31 @@ fn decode_header(spec: &MethodSpec, payload: &Payload) -> Result<CallHeader, Act
             true,
         ));
     }
-    serde_json::from_slice(&payload.data).map_err(|e| {
-        fail(
-            spec,
-            None,
-            ft::BAD_PAYLOAD,
-            format!("call header is not a valid JSON object: {e}"),
-            true,
-        )
-    })
+    let bad = |message: String| fail(spec, None, ft::BAD_PAYLOAD, message, true);
+    let fields: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&payload.data)
+        .map_err(|e| bad(format!("call header is not a valid JSON object: {e}")))?;
+    // Other unknown fields are ignored, so that newer callers work with older bridges; these
+    // would be an attempt to steer the bridge, which only the trait it was built with does.
+    if let Some(field) = ROUTING_FIELDS.iter().find(|f| fields.contains_key(**f)) {
+        return Err(bad(format!(
+            "call header names `{field}`; a call's workflow type, task queue, cluster and \
+             namespace are fixed by the trait this bridge was built with"
+        )));
+    }
+    serde_json::from_value(serde_json::Value::Object(fields))
+        .map_err(|e| bad(format!("call header is not valid: {e}")))
 }
+
+/// Header fields that would choose what the bridge starts, and where: refused.
+const ROUTING_FIELDS: [&str; 7] = [
+    "workflow_type",
+    "workflow",
+    "task_queue",
+    "queue",
+    "cluster",
+    "namespace",
+    "activity_type",
+];
 
 /// Starts the remote workflow, or finds the one execution that already has this id.
 ///

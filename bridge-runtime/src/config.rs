@@ -12,8 +12,8 @@
 //! ```
 //!
 //! Environment variables add clusters or override a file's fields, one cluster at a time:
-//! `TEMPORAL_BRIDGE_CLUSTER_<NAME>_ADDRESS`, `..._NAMESPACE`, `..._PROFILE` and
-//! `..._CONFIG_FILE`, where `<NAME>` is the cluster name in upper case. The SDK's own
+//! `TEMPORAL_BRIDGE_CLUSTER_<NAME>_ADDRESS`, `..._NAMESPACE`, `..._PROFILE`,
+//! `..._CONFIG_FILE` and `..._API_KEY`, where `<NAME>` is the cluster name in upper case. The SDK's own
 //! `TEMPORAL_ADDRESS` and `TEMPORAL_NAMESPACE` are deliberately ignored: they describe one
 //! cluster, and letting them apply to every cluster of a bridge would silently point all of them
 //! at the same server.
@@ -53,6 +53,38 @@ pub struct ClusterConfig {
     /// The `temporal.toml` to read the profile from; defaults to the CLI's usual location.
     #[serde(default)]
     pub config_file: Option<PathBuf>,
+    /// An API key, sent as `authorization: Bearer <key>`; overrides the profile's. Never logged.
+    #[serde(default)]
+    pub api_key: Option<Secret>,
+}
+
+/// A credential from configuration: its `Debug` and `Display` show `<redacted>`, never the value.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a credential.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The credential itself, for the connection that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl std::fmt::Display for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
 }
 
 impl PoolConfig {
@@ -82,16 +114,23 @@ impl PoolConfig {
             let Some(rest) = key.strip_prefix(ENV_PREFIX) else {
                 continue;
             };
-            let (name, field) = ["_CONFIG_FILE", "_ADDRESS", "_NAMESPACE", "_PROFILE"]
-                .iter()
-                .find_map(|f| rest.strip_suffix(f).map(|n| (n, *f)))
-                .ok_or_else(|| ConfigError::Cluster {
-                    cluster: rest.to_lowercase(),
-                    origin: origin.to_owned(),
-                    message: format!(
-                        "`{key}` must end in _ADDRESS, _NAMESPACE, _PROFILE or _CONFIG_FILE"
-                    ),
-                })?;
+            let (name, field) = [
+                "_CONFIG_FILE",
+                "_API_KEY",
+                "_ADDRESS",
+                "_NAMESPACE",
+                "_PROFILE",
+            ]
+            .iter()
+            .find_map(|f| rest.strip_suffix(f).map(|n| (n, *f)))
+            .ok_or_else(|| ConfigError::Cluster {
+                cluster: rest.to_lowercase(),
+                origin: origin.to_owned(),
+                message: format!(
+                    "`{key}` must end in _ADDRESS, _NAMESPACE, _PROFILE, _CONFIG_FILE \
+                         or _API_KEY"
+                ),
+            })?;
             let name = name.to_lowercase();
             validate_name(&name, origin)?;
             let entry = self.clusters.entry(name).or_default();
@@ -99,6 +138,7 @@ impl PoolConfig {
                 "_ADDRESS" => entry.address = Some(value),
                 "_NAMESPACE" => entry.namespace = Some(value),
                 "_PROFILE" => entry.profile = Some(value),
+                "_API_KEY" => entry.api_key = Some(Secret::new(value)),
                 _ => entry.config_file = Some(PathBuf::from(value)),
             }
         }
@@ -218,6 +258,40 @@ mod tests {
         assert_eq!(c.clusters["eu_west"].address.as_deref(), Some("eu:1"));
         assert_eq!(c.clusters["eu_west"].namespace.as_deref(), Some("ful"));
         assert_eq!(c.clusters.len(), 2);
+    }
+
+    #[test]
+    fn api_keys_come_from_file_or_env_and_never_show_in_debug() {
+        let mut c = PoolConfig::from_toml(
+            "[clusters.a]\naddress = \"x:1\"\napi_key = \"file-key-123\"\n",
+            "f.toml",
+        )
+        .unwrap();
+        c.apply_env(vars(&[(
+            "TEMPORAL_BRIDGE_CLUSTER_B_API_KEY",
+            "env-key-456",
+        )]))
+        .unwrap_err(); // `b` has a key but no address: named below
+        c.clusters.remove("b");
+        c.apply_env(vars(&[
+            ("TEMPORAL_BRIDGE_CLUSTER_B_ADDRESS", "y:1"),
+            ("TEMPORAL_BRIDGE_CLUSTER_B_API_KEY", "env-key-456"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            c.clusters["a"].api_key.as_ref().unwrap().expose(),
+            "file-key-123"
+        );
+        assert_eq!(
+            c.clusters["b"].api_key.as_ref().unwrap().expose(),
+            "env-key-456"
+        );
+        let shown = format!("{c:?} {}", c.clusters["a"].api_key.as_ref().unwrap());
+        assert!(
+            !shown.contains("file-key-123") && !shown.contains("env-key-456"),
+            "{shown}"
+        );
+        assert!(shown.contains("<redacted>"), "{shown}");
     }
 
     #[test]

@@ -233,6 +233,9 @@ async fn connect(name: &str, config: &ClusterConfig) -> Result<Client, PoolError
         conn_opts.target = Url::from_str(&format!("http://{address}"))
             .map_err(|e| invalid(format!("bad address `{address}`: {e}")))?;
     }
+    if let Some(key) = &config.api_key {
+        conn_opts.api_key = Some(key.expose().to_owned());
+    }
     let address = conn_opts.target.to_string();
     let connection = Connection::connect(conn_opts)
         .await
