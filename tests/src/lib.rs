@@ -12,12 +12,15 @@ use std::{
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
-use temporalio_client::Client;
+use temporalio_client::{Client, WorkflowDescribeOptions};
 use temporalio_common::{
-    UntypedActivity,
+    UntypedActivity, UntypedWorkflow,
     data_converters::RawValue,
     error::ApplicationFailure,
-    protos::temporal::api::{common::v1::Payload, failure::v1::failure::FailureInfo},
+    protos::temporal::api::{
+        common::v1::Payload, enums::v1::PendingActivityState, failure::v1::failure::FailureInfo,
+        workflow::v1::PendingActivityInfo,
+    },
 };
 use temporalio_macros::{activities, workflow, workflow_methods};
 use temporalio_sdk::{
@@ -564,8 +567,9 @@ impl NaiveBridge {
 }
 
 /// Schedules a bridge activity by hand, as a caller in another SDK might, with a forged input:
-/// `"text-header"` sends a header that is not JSON, `"undeclared"` an activity type no trait
-/// declares.
+/// `"text-header"` sends a header that is not JSON, `"wrong-shape"` an argument missing a field,
+/// `"wrong-count"` two arguments for a method of one, `"routing-header"` a header naming a
+/// workflow type and queue, `"undeclared"` an activity type no trait declares.
 /// Reports the failure's type and message, or the result.
 #[workflow]
 #[derive(Default)]
@@ -586,6 +590,34 @@ impl ForgedCallerWorkflow {
                 "bridge.Probe.echo",
                 vec![
                     payload("binary/plain", b"hello"),
+                    payload("json/plain", b"\"t\""),
+                ],
+            ),
+            // `keyed_echo` takes a KeyedRequest, which has a `tag`.
+            "wrong-shape" => (
+                "bridge.Probe.keyed_echo",
+                vec![
+                    payload("json/plain", b"{}"),
+                    payload("json/plain", br#"{"key": "k1"}"#),
+                ],
+            ),
+            // `sleep` takes one number.
+            "wrong-count" => (
+                "bridge.Probe.sleep",
+                vec![
+                    payload("json/plain", b"{}"),
+                    payload("json/plain", b"1"),
+                    payload("json/plain", b"2"),
+                ],
+            ),
+            // A header that tries to choose the workflow type and queue on B.
+            "routing-header" => (
+                "bridge.Probe.echo",
+                vec![
+                    payload(
+                        "json/plain",
+                        br#"{"workflow_type": "FailWorkflow", "task_queue": "elsewhere"}"#,
+                    ),
                     payload("json/plain", b"\"t\""),
                 ],
             ),
@@ -980,7 +1012,8 @@ impl Harness {
         self.spawn_bridge_process_with(exe, &[])
     }
 
-    /// Like [`Harness::spawn_bridge_process`], with extra environment variables.
+    /// Like [`Harness::spawn_bridge_process`], with extra environment variables (which win over
+    /// the clusters' own, e.g. `TEMPORAL_BRIDGE_CLUSTER_B_ADDRESS` to go through a proxy).
     pub fn spawn_bridge_process_with(&self, exe: &str, env: &[(&str, &str)]) -> BridgeProcess {
         let child = Command::new(exe)
             .envs(self.clusters.env_vars())
@@ -990,6 +1023,61 @@ impl Harness {
             .spawn()
             .expect("spawn test-bridge");
         BridgeProcess { child }
+    }
+
+    /// Like [`Harness::spawn_bridge_process_with`], writing the process's output (its logs) to
+    /// `log` instead of the test's output.
+    pub fn spawn_bridge_process_logged(
+        &self,
+        exe: &str,
+        env: &[(&str, &str)],
+        log: &std::path::Path,
+    ) -> BridgeProcess {
+        let out = std::fs::File::create(log).expect("create bridge log");
+        let err = out.try_clone().expect("clone bridge log");
+        let child = Command::new(exe)
+            .envs(self.clusters.env_vars())
+            .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .expect("spawn test-bridge");
+        BridgeProcess { child }
+    }
+
+    /// The pending activities of the latest run of `workflow_id` on A.
+    pub async fn pending_activities_on_a(&self, workflow_id: &str) -> Vec<PendingActivityInfo> {
+        self.a
+            .get_workflow_handle::<UntypedWorkflow>(workflow_id)
+            .describe(WorkflowDescribeOptions::default())
+            .await
+            .expect("describe on A")
+            .raw_description
+            .pending_activities
+    }
+
+    /// Waits until every workflow in `workflow_ids` has a bridge activity that a bridge has
+    /// picked up (state started).
+    pub async fn wait_calls_picked_up(&self, workflow_ids: &[String], timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        for id in workflow_ids {
+            loop {
+                let pending = self.pending_activities_on_a(id).await;
+                if pending
+                    .iter()
+                    .any(|p| p.state() == PendingActivityState::Started)
+                {
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "the call of {id} was not picked up within {timeout:?}: {pending:?}"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
     }
 
     /// The remote id the bridge derives for the `n`-th (0-based) bridged call of a run on A.
@@ -1093,6 +1181,22 @@ impl BridgeProcess {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The process's peak resident set size so far (`VmHWM`), in KiB.
+    pub fn peak_rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("read /proc/<pid>/status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmHWM in /proc/<pid>/status")
     }
 
     /// SIGSTOP: the process freezes mid-call, as if the machine hung.

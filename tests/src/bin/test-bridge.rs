@@ -1,5 +1,6 @@
 //! The bridge of the integration tests, as its own process so that tests can kill it.
-//! Clusters come from `TEMPORAL_BRIDGE_CLUSTER_*`; the source cluster is `a`.
+//! Clusters come from `--config PATH` (with `TEMPORAL_BRIDGE_CLUSTER_*` overrides) or from the
+//! environment alone; the source cluster is `a`.
 
 use bridge_runtime::{BridgeWorker, ClusterPool};
 use temporal_bridge_tests::ProbeBridge;
@@ -8,7 +9,14 @@ use temporal_bridge_tests::ProbeBridge;
 async fn main() {
     temporal_bridge_tests::init_logging();
     let result = async {
-        let pool = ClusterPool::from_env()?;
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let pool = match args.as_slice() {
+            [] => ClusterPool::from_env()?,
+            [flag, path] if flag == "--config" => ClusterPool::from_config(path)?,
+            other => {
+                return Err(format!("usage: test-bridge [--config PATH], got {other:?}").into());
+            }
+        };
         let mut worker = BridgeWorker::new(pool, "a").register(ProbeBridge);
         // A knob for the bench: how many activity pollers the bridge runs.
         if let Some(n) = std::env::var("TEST_BRIDGE_MAX_POLLERS")

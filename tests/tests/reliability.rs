@@ -1,0 +1,690 @@
+//! The reliability suite: the bridge's promises under faults, outages, load and bad input, on two
+//! real local clusters with real bridge processes. `docs/RELIABILITY.md` says what each test
+//! proves and holds the figures of the last run; every test prints its figures on a line that
+//! starts with `RELIABILITY`, visible with `-- --nocapture`.
+//!
+//! The tests of this file run one at a time: each starts its own two clusters and kills, stops
+//! or loads them, and they would otherwise share two cores.
+
+use bridge_runtime::ids::{DEFAULT_MAX_ID_LEN, finalize_id};
+use bridge_runtime::testing::{FaultProxy, count_executions, scheduled_activities};
+use futures::{StreamExt, stream};
+use std::time::{Duration, Instant};
+use temporal_bridge_tests::{
+    A_QUEUE, BridgedNoopCallerWorkflow, EchoCallerWorkflow, ForgedCallerWorkflow, Harness,
+    KeyedEchoCallerWorkflow, KeyedRequest, SleepCallerWorkflow,
+};
+use temporalio_client::{WorkflowGetResultOptions, WorkflowHandle, WorkflowStartOptions};
+use temporalio_common::{HasWorkflowDefinition, UntypedWorkflow};
+
+const BRIDGE: &str = env!("CARGO_BIN_EXE_test-bridge");
+const RESULT_TIMEOUT: Duration = Duration::from_secs(180);
+
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+type Handle<W> = WorkflowHandle<temporalio_client::Client, W>;
+
+async fn result_of<W: HasWorkflowDefinition>(handle: &Handle<W>) -> W::Output
+where
+    W::Output: std::fmt::Debug,
+{
+    tokio::time::timeout(
+        RESULT_TIMEOUT,
+        handle.get_result(WorkflowGetResultOptions::default()),
+    )
+    .await
+    .expect("workflow on A did not finish in time")
+    .expect("workflow on A failed")
+}
+
+/// One bridged `sleep(secs)` call: its workflow on A and the remote id the bridge gives it.
+struct SleepCall {
+    workflow_id: String,
+    run_id: String,
+    remote_id: String,
+    secs: u64,
+}
+
+/// Starts `sleep(secs_of(i))` calls on A under `{prefix}-{i}`, and derives their remote ids.
+async fn start_sleep_calls(
+    h: &Harness,
+    prefix: &str,
+    n: usize,
+    secs_of: impl Fn(usize) -> u64,
+) -> Vec<SleepCall> {
+    let starts = (0..n).map(|i| {
+        let workflow_id = format!("{prefix}-{i}");
+        let secs = secs_of(i);
+        async move {
+            let handle =
+                h.a.start_workflow(
+                    SleepCallerWorkflow::run,
+                    secs,
+                    WorkflowStartOptions::new(A_QUEUE, &workflow_id).build(),
+                )
+                .await
+                .expect("start on A");
+            let run_id = handle.run_id().expect("run id").to_owned();
+            let remote_id = h
+                .remote_id_of_call(&workflow_id, &run_id, 0, Duration::from_secs(60))
+                .await;
+            SleepCall {
+                workflow_id,
+                run_id,
+                remote_id,
+                secs,
+            }
+        }
+    });
+    futures::future::join_all(starts).await
+}
+
+fn ids(calls: &[SleepCall]) -> Vec<String> {
+    calls.iter().map(|c| c.workflow_id.clone()).collect()
+}
+
+async fn wait_all_exist_on_b(h: &Harness, calls: &[SleepCall]) {
+    for c in calls {
+        h.wait_exists_on_b(&c.remote_id, Duration::from_secs(60))
+            .await;
+    }
+}
+
+async fn wait_all_closed_on_b(h: &Harness, calls: &[SleepCall]) {
+    for c in calls {
+        let on_b =
+            h.b.get_workflow_handle::<UntypedWorkflow>(c.remote_id.clone());
+        tokio::time::timeout(RESULT_TIMEOUT, on_b.get_result(Default::default()))
+            .await
+            .expect("remote workflow did not close")
+            .expect("remote workflow failed");
+    }
+}
+
+/// What happened to a set of calls.
+#[derive(Debug)]
+struct Outcome {
+    /// Calls whose workflow on A returned the right result.
+    correct: usize,
+    /// Remote executions per call, as counted on B.
+    executions: Vec<usize>,
+    /// The attempt of each call's bridge activity that finished it.
+    attempts: Vec<i32>,
+}
+
+impl Outcome {
+    fn figure(&self, total: usize) -> String {
+        let (min, max) = (
+            self.executions.iter().min().copied().unwrap_or(0),
+            self.executions.iter().max().copied().unwrap_or(0),
+        );
+        format!(
+            "completed correctly {}/{total}, remote executions per call min {min} max {max}, \
+             finishing attempt min {} max {}",
+            self.correct,
+            self.attempts.iter().min().copied().unwrap_or(0),
+            self.attempts.iter().max().copied().unwrap_or(0),
+        )
+    }
+
+    fn assert_exactly_once(&self, total: usize) {
+        assert_eq!(self.correct, total, "{}", self.figure(total));
+        assert!(
+            self.executions.iter().all(|&n| n == 1),
+            "every call has exactly one remote execution: {:?}",
+            self.executions
+        );
+    }
+}
+
+/// Waits for every call's result on A and counts its executions on B.
+async fn outcome(h: &Harness, calls: &[SleepCall]) -> Outcome {
+    let checks = calls.iter().map(|c| async move {
+        let handle =
+            h.a.get_workflow_handle::<SleepCallerWorkflow>(&c.workflow_id);
+        let correct = result_of(&handle).await == format!("slept {}", c.secs);
+        let executions = count_executions(&h.b, &c.remote_id).await.unwrap();
+        let attempt = scheduled_activities(&h.a, &c.workflow_id, &c.run_id)
+            .await
+            .unwrap()[0]
+            .started_attempt
+            .unwrap_or(0);
+        (correct, executions, attempt)
+    });
+    let all: Vec<_> = stream::iter(checks).buffer_unordered(32).collect().await;
+    Outcome {
+        correct: all.iter().filter(|(ok, _, _)| *ok).count(),
+        executions: all.iter().map(|(_, n, _)| *n).collect(),
+        attempts: all.iter().map(|(_, _, a)| *a).collect(),
+    }
+}
+
+const CRASH_CALLS: usize = 20;
+
+/// Runs one call through `bridge` so that it has connected to both clusters and polls.
+async fn warm_up(h: &Harness, tag: &str) {
+    let handle =
+        h.a.start_workflow(
+            EchoCallerWorkflow::run,
+            vec![tag.to_owned()],
+            WorkflowStartOptions::new(A_QUEUE, format!("warm-up-{tag}")).build(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(result_of(&handle).await[0].tag, tag);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crash_matrix_killed_before_the_remote_start() {
+    let _serial = SERIAL.lock().await;
+    let h = Harness::start().await;
+    // The first bridge reaches B through a proxy that the test freezes: its start requests are
+    // sent but never arrive, the exact window between picking up a call and B starting it.
+    let proxy = FaultProxy::start(h.clusters.server("b").address())
+        .await
+        .unwrap();
+    let mut first = h.spawn_bridge_process_with(
+        BRIDGE,
+        &[("TEMPORAL_BRIDGE_CLUSTER_B_ADDRESS", proxy.address())],
+    );
+    warm_up(&h, "before-start").await;
+    proxy.hold();
+
+    let calls = start_sleep_calls(&h, "crash-before-start", CRASH_CALLS, |_| 2).await;
+    h.wait_calls_picked_up(&ids(&calls), Duration::from_secs(60))
+        .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    for c in &calls {
+        assert_eq!(
+            count_executions(&h.b, &c.remote_id).await.unwrap(),
+            0,
+            "{} must not have started on B before the kill",
+            c.remote_id
+        );
+    }
+    first.kill();
+    drop(proxy);
+    let _second = h.spawn_bridge_process(BRIDGE);
+
+    let outcome = outcome(&h, &calls).await;
+    println!(
+        "RELIABILITY crash-matrix phase=before-remote-start {}",
+        outcome.figure(CRASH_CALLS)
+    );
+    outcome.assert_exactly_once(CRASH_CALLS);
+    assert!(outcome.attempts.iter().all(|&a| a >= 2), "{outcome:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crash_matrix_killed_while_the_remote_workflows_run() {
+    let _serial = SERIAL.lock().await;
+    let h = Harness::start().await;
+    let mut first = h.spawn_bridge_process(BRIDGE);
+    let calls = start_sleep_calls(&h, "crash-while-running", CRASH_CALLS, |_| 8).await;
+    wait_all_exist_on_b(&h, &calls).await;
+    first.kill();
+    let _second = h.spawn_bridge_process(BRIDGE);
+
+    let outcome = outcome(&h, &calls).await;
+    println!(
+        "RELIABILITY crash-matrix phase=while-remote-runs {}",
+        outcome.figure(CRASH_CALLS)
+    );
+    outcome.assert_exactly_once(CRASH_CALLS);
+    assert!(outcome.attempts.iter().all(|&a| a >= 2), "{outcome:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crash_matrix_killed_after_the_remote_closed_before_the_report() {
+    let _serial = SERIAL.lock().await;
+    let h = Harness::start().await;
+    let mut first = h.spawn_bridge_process(BRIDGE);
+    let calls = start_sleep_calls(&h, "crash-after-close", CRASH_CALLS, |_| 8).await;
+    wait_all_exist_on_b(&h, &calls).await;
+    // Frozen, the bridge cannot report; the remote workflows close meanwhile; then it dies.
+    first.freeze();
+    wait_all_closed_on_b(&h, &calls).await;
+    first.kill();
+    let _second = h.spawn_bridge_process(BRIDGE);
+
+    let outcome = outcome(&h, &calls).await;
+    println!(
+        "RELIABILITY crash-matrix phase=after-remote-closed {}",
+        outcome.figure(CRASH_CALLS)
+    );
+    outcome.assert_exactly_once(CRASH_CALLS);
+    assert!(outcome.attempts.iter().all(|&a| a >= 2), "{outcome:?}");
+}
+
+/// Waits until every call's bridge activity has failed at least once, and returns the last
+/// failure message of each.
+async fn wait_all_retrying(h: &Harness, calls: &[SleepCall], timeout: Duration) -> Vec<String> {
+    let deadline = Instant::now() + timeout;
+    let mut messages = Vec::new();
+    for c in calls {
+        loop {
+            let pending = h.pending_activities_on_a(&c.workflow_id).await;
+            if let Some(failure) = pending
+                .iter()
+                .find(|p| p.attempt >= 2)
+                .and_then(|p| p.last_failure.as_ref())
+            {
+                messages.push(failure.message.clone());
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the call of {} was not retried within {timeout:?}: {pending:?}",
+                c.workflow_id
+            );
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+    messages
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_b_down_for_30_s_with_50_calls_in_flight_loses_and_duplicates_nothing() {
+    let _serial = SERIAL.lock().await;
+    let mut h = Harness::start().await;
+    let _bridge = h.spawn_bridge_process(BRIDGE);
+    // 25 calls whose remote workflows run when B goes down...
+    let running = start_sleep_calls(&h, "outage-running", 25, |i| 10 + (i as u64 % 5)).await;
+    wait_all_exist_on_b(&h, &running).await;
+    let down_at = Instant::now();
+    h.clusters.server_mut("b").stop();
+    // ...and 25 whose starts are attempted while it is down.
+    let starting = start_sleep_calls(&h, "outage-starting", 25, |_| 2).await;
+    let failures = wait_all_retrying(&h, &starting, Duration::from_secs(60)).await;
+    tokio::time::sleep(Duration::from_secs(30).saturating_sub(down_at.elapsed())).await;
+    let downtime = down_at.elapsed();
+    h.clusters.server_mut("b").restart().await.unwrap();
+    let back_at = Instant::now();
+
+    let mut calls = running;
+    calls.extend(starting);
+    let outcome = outcome(&h, &calls).await;
+    println!(
+        "RELIABILITY b-outage downtime={:.1}s calls=50 {} drained_after_restart={:.1}s",
+        downtime.as_secs_f64(),
+        outcome.figure(50),
+        back_at.elapsed().as_secs_f64()
+    );
+    outcome.assert_exactly_once(50);
+    assert!(
+        failures
+            .iter()
+            .all(|m| m.contains("`b`") || m.contains("b ")),
+        "failed starts name the cluster: {failures:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_a_restart_is_survived_without_restarting_the_bridge() {
+    let _serial = SERIAL.lock().await;
+    let mut h = Harness::start().await;
+    let mut bridge = h.spawn_bridge_process(BRIDGE);
+    warm_up(&h, "before-a-restart").await;
+    let in_flight = start_sleep_calls(&h, "a-restart", 1, |_| 12).await;
+    wait_all_exist_on_b(&h, &in_flight).await;
+
+    let down_at = Instant::now();
+    h.clusters.server_mut("a").stop();
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    h.clusters.server_mut("a").restart().await.unwrap();
+    let downtime = down_at.elapsed();
+
+    // The call in flight during the outage, and a new one after it, both through the same
+    // bridge process: it reconnected and resumed polling by itself.
+    let after = start_sleep_calls(&h, "a-restarted", 1, |_| 1).await;
+    let mut calls = in_flight;
+    calls.extend(after);
+    let outcome = outcome(&h, &calls).await;
+    assert!(
+        bridge.child.try_wait().unwrap().is_none(),
+        "the bridge process is still the one that started"
+    );
+    println!(
+        "RELIABILITY a-outage downtime={:.1}s {}",
+        downtime.as_secs_f64(),
+        outcome.figure(2)
+    );
+    outcome.assert_exactly_once(2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_polling_finishes_short_calls_and_hands_long_ones_over() {
+    let _serial = SERIAL.lock().await;
+    let h = Harness::start().await;
+    let mut first = h.spawn_bridge_process_with(BRIDGE, &[("TEST_BRIDGE_GRACE_MS", "5000")]);
+    // Five calls that end within the grace period, five that outlast it.
+    let calls = start_sleep_calls(&h, "drain", 10, |i| if i < 5 { 2 } else { 25 }).await;
+    wait_all_exist_on_b(&h, &calls).await;
+    first.terminate();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Arrives while the first bridge drains: it must not take it.
+    let late = start_sleep_calls(&h, "drain-late", 1, |_| 1).await;
+    let exited =
+        tokio::task::spawn_blocking(move || (first.wait_exit(Duration::from_secs(30)), first))
+            .await
+            .unwrap()
+            .0;
+    assert!(exited.success(), "the first bridge exited with {exited}");
+    let pending = h.pending_activities_on_a(&late[0].workflow_id).await;
+    assert!(
+        pending.iter().all(|p| p.attempt <= 1
+            && p.state()
+                == temporalio_common::protos::temporal::api::enums::v1::PendingActivityState::Scheduled),
+        "a call scheduled after SIGTERM waits for another bridge: {pending:?}"
+    );
+    let _second = h.spawn_bridge_process(BRIDGE);
+
+    let short = outcome(&h, &calls[..5]).await;
+    let long = outcome(&h, &calls[5..]).await;
+    let late = outcome(&h, &late).await;
+    println!(
+        "RELIABILITY drain grace=5s short(2s): {}; long(25s): {}; scheduled-after-sigterm: {}",
+        short.figure(5),
+        long.figure(5),
+        late.figure(1)
+    );
+    short.assert_exactly_once(5);
+    long.assert_exactly_once(5);
+    late.assert_exactly_once(1);
+    assert!(short.attempts.iter().all(|&a| a == 1), "drained: {short:?}");
+    assert!(
+        long.attempts.iter().all(|&a| a >= 2),
+        "handed over: {long:?}"
+    );
+}
+
+/// `n` bridged calls through one bridge process: half no-ops, half remote workflows of 10–20 s.
+async fn load(n: usize) {
+    let h = Harness::start().await;
+    let bridge = h.spawn_bridge_process(BRIDGE);
+    warm_up(&h, "load").await;
+    let started = Instant::now();
+    let sleepers = n / 2;
+    let secs_of = |i: usize| 10 + (i as u64 % 11);
+    let start_sleepers = start_sleep_calls(&h, "load-sleep", sleepers, secs_of);
+    let noops = (0..n - sleepers).map(|i| {
+        let h = &h;
+        async move {
+            let id = format!("load-noop-{i}");
+            let handle =
+                h.a.start_workflow(
+                    BridgedNoopCallerWorkflow::run,
+                    i as u32,
+                    WorkflowStartOptions::new(A_QUEUE, &id).build(),
+                )
+                .await
+                .expect("start on A");
+            let run_id = handle.run_id().unwrap().to_owned();
+            let ok = result_of(&handle).await == i as u32;
+            let remote_id = h
+                .remote_id_of_call(&id, &run_id, 0, Duration::from_secs(5))
+                .await;
+            (ok, count_executions(&h.b, &remote_id).await.unwrap())
+        }
+    });
+    let noops = stream::iter(noops).buffer_unordered(64).collect::<Vec<_>>();
+    let (sleep_calls, noop_results) = tokio::join!(start_sleepers, noops);
+    let sleep_outcome = outcome(&h, &sleep_calls).await;
+    let wall = started.elapsed();
+    let rss_mib = bridge.peak_rss_kib() as f64 / 1024.0;
+
+    let noop_ok = noop_results.iter().filter(|(ok, _)| *ok).count();
+    let noop_once = noop_results.iter().filter(|(_, n)| *n == 1).count();
+    println!(
+        "RELIABILITY load calls={n} wall={:.1}s longest_remote=20s wall/longest={:.2} \
+         bridge_peak_rss={rss_mib:.1}MiB noop: correct {noop_ok}/{} exactly-once {noop_once}; \
+         sleep: {}",
+        wall.as_secs_f64(),
+        wall.as_secs_f64() / 20.0,
+        n - sleepers,
+        sleep_outcome.figure(sleepers),
+    );
+    assert_eq!(noop_ok, n - sleepers);
+    assert_eq!(noop_once, n - sleepers);
+    sleep_outcome.assert_exactly_once(sleepers);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn load_200_mixed_calls_through_one_bridge() {
+    let _serial = SERIAL.lock().await;
+    load(200).await;
+}
+
+/// The full load: `cargo test --release -p temporal-bridge-tests --test reliability -- --ignored
+/// --nocapture` (documented in the README and docs/RELIABILITY.md).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "heavy: 1,000 calls, about 2 minutes; run with --ignored"]
+async fn load_1000_mixed_calls_through_one_bridge() {
+    let _serial = SERIAL.lock().await;
+    load(1000).await;
+}
+
+/// Runs a [`ForgedCallerWorkflow`] and returns what its bridge activity reported, with A's run id.
+async fn forged(h: &Harness, kind: &str) -> (String, String) {
+    let id = format!("forged-{kind}");
+    let handle =
+        h.a.start_workflow(
+            ForgedCallerWorkflow::run,
+            kind.to_owned(),
+            WorkflowStartOptions::new(A_QUEUE, &id).build(),
+        )
+        .await
+        .unwrap();
+    let run_id = handle.run_id().unwrap().to_owned();
+    (result_of(&handle).await, run_id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undecodable_or_steering_inputs_are_refused_at_once_and_the_bridge_keeps_serving() {
+    let _serial = SERIAL.lock().await;
+    let h = Harness::start().await;
+    let mut bridge = h.spawn_bridge_process(BRIDGE);
+    for (kind, names) in [
+        (
+            "wrong-shape",
+            vec!["Probe.keyed_echo", "missing field `tag`", "KeyedRequest"],
+        ),
+        (
+            "wrong-count",
+            vec!["Probe.sleep", "2 argument payload(s)", "u64"],
+        ),
+        ("routing-header", vec!["workflow_type"]),
+    ] {
+        let (seen, run_id) = forged(&h, kind).await;
+        println!("RELIABILITY bad-input {kind}: {seen}");
+        assert!(seen.starts_with("BridgeBadPayload: "), "{kind}: {seen}");
+        for name in names {
+            assert!(seen.contains(name), "{kind} names `{name}`: {seen}");
+        }
+        let call = &scheduled_activities(&h.a, &format!("forged-{kind}"), &run_id)
+            .await
+            .unwrap()[0];
+        assert_eq!(
+            call.started_attempt,
+            Some(1),
+            "{kind} not retried: {call:?}"
+        );
+    }
+    let on_b =
+        h.b.count_workflows("", Default::default())
+            .await
+            .unwrap()
+            .count();
+    assert_eq!(on_b, 0, "nothing reached cluster B");
+    assert!(
+        bridge.child.try_wait().unwrap().is_none(),
+        "the bridge is up"
+    );
+    warm_up(&h, "after-bad-input").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_destination_is_retried_naming_it_and_nothing_is_lost() {
+    let _serial = SERIAL.lock().await;
+    let h = Harness::start().await;
+    // Port 1 on loopback refuses every connection.
+    let mut wrong = h.spawn_bridge_process_with(
+        BRIDGE,
+        &[("TEMPORAL_BRIDGE_CLUSTER_B_ADDRESS", "127.0.0.1:1")],
+    );
+    let calls = start_sleep_calls(&h, "unreachable", 1, |_| 1).await;
+    let failures = wait_all_retrying(&h, &calls, Duration::from_secs(60)).await;
+    println!("RELIABILITY bad-input unreachable: {}", failures[0]);
+    assert!(
+        failures[0].contains("`b`") && failures[0].contains("127.0.0.1:1"),
+        "names the cluster and its address: {failures:?}"
+    );
+    assert!(
+        wrong.child.try_wait().unwrap().is_none(),
+        "the bridge is up"
+    );
+    wrong.kill();
+    let _right = h.spawn_bridge_process(BRIDGE);
+    outcome(&h, &calls).await.assert_exactly_once(1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_or_incomplete_config_files_stop_the_bridge_naming_the_culprit() {
+    let dir = std::env::temp_dir().join(format!("bridge-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = [
+        (
+            "unquoted.toml",
+            "[clusters.a]\naddress = \"127.0.0.1:7233\"\n[clusters.b]\naddress = 127.0.0.1:7234\n",
+            vec!["unquoted.toml", "line 4"],
+        ),
+        (
+            "typo.toml",
+            "[clusters.a]\naddress = \"127.0.0.1:7233\"\nadress = \"x\"\n",
+            vec!["typo.toml", "adress"],
+        ),
+        (
+            "missing-b.toml",
+            "[clusters.a]\naddress = \"127.0.0.1:7233\"\n",
+            vec!["`b`", "Probe"],
+        ),
+        (
+            "no-address.toml",
+            "[clusters.a]\naddress = \"127.0.0.1:7233\"\n[clusters.b]\nnamespace = \"x\"\n",
+            vec!["`b`", "address"],
+        ),
+    ];
+    for (file, text, names) in cases {
+        let path = dir.join(file);
+        std::fs::write(&path, text).unwrap();
+        let out = std::process::Command::new(BRIDGE)
+            .arg("--config")
+            .arg(&path)
+            .env_remove("TEMPORAL_BRIDGE_CLUSTER_A_ADDRESS")
+            .env_remove("TEMPORAL_BRIDGE_CLUSTER_B_ADDRESS")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        println!("RELIABILITY bad-config {file}: {}", stderr.trim());
+        assert_eq!(out.status.code(), Some(1), "{file}: {stderr}");
+        for name in names {
+            assert!(stderr.contains(name), "{file} names `{name}`: {stderr}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ids_at_and_over_the_cap_and_with_unusual_characters_reach_b_and_attach() {
+    let _serial = SERIAL.lock().await;
+    let h = Harness::start().await;
+    let _bridge = h.in_process_bridge();
+    let prefix = "keyed-echo-";
+    let at_cap = "k".repeat(DEFAULT_MAX_ID_LEN - prefix.len());
+    let over_cap = "k".repeat(DEFAULT_MAX_ID_LEN - prefix.len() + 1);
+    let unusual = "ünï/cødé 日本 🚀 'q\" %20#?&*\\ tab\there".to_owned();
+    for (name, key) in [
+        ("at-cap", at_cap),
+        ("over-cap", over_cap),
+        ("unusual", unusual),
+    ] {
+        let expected = finalize_id(&format!("{prefix}{key}"), DEFAULT_MAX_ID_LEN);
+        let mut seen = Vec::new();
+        for caller in 0..2 {
+            let handle =
+                h.a.start_workflow(
+                    KeyedEchoCallerWorkflow::run,
+                    KeyedRequest {
+                        key: key.clone(),
+                        tag: format!("{name}-{caller}"),
+                    },
+                    WorkflowStartOptions::new(A_QUEUE, format!("ids-{name}-{caller}")).build(),
+                )
+                .await
+                .unwrap();
+            seen.push(result_of(&handle).await);
+        }
+        println!(
+            "RELIABILITY ids {name}: key {} chars -> remote id {} chars",
+            key.chars().count(),
+            expected.chars().count()
+        );
+        assert!(expected.len() <= DEFAULT_MAX_ID_LEN, "{name}");
+        if name == "at-cap" {
+            assert_eq!(
+                expected,
+                format!("{prefix}{key}"),
+                "an id at the cap is kept"
+            );
+        }
+        for echo in &seen {
+            assert_eq!(echo.remote_workflow_id, expected, "{name}");
+            assert_eq!(echo.tag, format!("{name}-0"), "the second caller attached");
+        }
+        assert_eq!(
+            count_executions(&h.b, &expected).await.unwrap(),
+            1,
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_keys_from_configuration_never_appear_in_the_bridge_logs() {
+    let _serial = SERIAL.lock().await;
+    let h = Harness::start().await;
+    let log = std::env::temp_dir().join(format!("bridge-secrets-{}.log", std::process::id()));
+    let (key_a, key_b) = ("sk-source-4f1c9e27d0", "sk-destination-8a2b6d13f5");
+    let mut bridge = h.spawn_bridge_process_logged(
+        BRIDGE,
+        &[
+            ("RUST_LOG", "debug"),
+            ("TEMPORAL_BRIDGE_CLUSTER_A_API_KEY", key_a),
+            ("TEMPORAL_BRIDGE_CLUSTER_B_API_KEY", key_b),
+        ],
+        &log,
+    );
+    // A call that succeeds, one refused for its input, one with an unreachable target.
+    warm_up(&h, "with-api-keys").await;
+    let _ = forged(&h, "wrong-shape").await;
+    let failing = start_sleep_calls(&h, "secrets", 1, |_| 1).await;
+    outcome(&h, &failing).await.assert_exactly_once(1);
+    bridge.kill();
+
+    let text = std::fs::read_to_string(&log).unwrap();
+    let _ = std::fs::remove_file(&log);
+    println!(
+        "RELIABILITY secrets: {} log lines at debug, api keys found: {}",
+        text.lines().count(),
+        text.contains(key_a) || text.contains(key_b)
+    );
+    assert!(
+        text.contains("remote workflow completed") && text.contains("call refused"),
+        "the log holds the calls' lines (else this test proves nothing): {text}"
+    );
+    for key in [key_a, key_b] {
+        assert!(!text.contains(key), "api key `{key}` leaked into the log");
+        // Nor any recognisable part of it.
+        assert!(!text.contains(&key[3..15]), "part of `{key}` leaked");
+    }
+}
