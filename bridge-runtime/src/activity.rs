@@ -649,21 +649,20 @@ fn json_payload<T: serde::Serialize>(value: &T) -> Payload {
 }
 
 fn decode_header(spec: &MethodSpec, payload: &Payload) -> Result<CallHeader, ActivityError> {
+    let bad = |message: String| {
+        let message = format!("{}.{}: {message}", spec.trait_name, spec.method);
+        fail(spec, None, ft::BAD_PAYLOAD, message, true)
+    };
     let encoding = payload
         .metadata
         .get("encoding")
         .map(|v| String::from_utf8_lossy(v).into_owned())
         .unwrap_or_default();
     if encoding != "json/plain" {
-        return Err(fail(
-            spec,
-            None,
-            ft::BAD_PAYLOAD,
-            format!("call header must be a json/plain payload, got encoding `{encoding}`"),
-            true,
-        ));
+        return Err(bad(format!(
+            "call header must be a json/plain payload, got encoding `{encoding}`"
+        )));
     }
-    let bad = |message: String| fail(spec, None, ft::BAD_PAYLOAD, message, true);
     let fields: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&payload.data)
         .map_err(|e| bad(format!("call header is not a valid JSON object: {e}")))?;
     // Other unknown fields are ignored, so that newer callers work with older bridges; these
