@@ -348,62 +348,83 @@ async fn run_call(
         attempt = info.attempt,
     );
     async move {
-        let client = shared.pool.client(spec.cluster).await.map_err(|e| {
-            warn!(error = %e, "destination cluster unavailable; the call will be retried");
-            fail(
-                spec,
-                Some(&remote_id),
-                ft::CLUSTER_UNAVAILABLE,
-                e.to_string(),
-                false,
-            )
-        })?;
-        if part == Part::WithStart {
-            let handler_args = payloads.split_off(start_args);
-            return with_start(
-                &client,
-                spec,
-                &remote_id,
-                payloads,
-                handler_args,
-                remote_timeouts,
-                &info.activity_id,
-            )
-            .await;
-        }
-        if spec.kind != MethodKind::Workflow {
-            return handler_call(&client, spec, &remote_id, payloads).await;
-        }
-        if part == Part::Cancel {
-            return cancel_by_handle(&client, spec, &remote_id).await;
-        }
-        let handle = match part {
-            Part::Wait | Part::Cancel | Part::WithStart => {
-                client.get_workflow_handle::<UntypedWorkflow>(&remote_id)
+        // Everything up to the wait is requests to the destination: heartbeat through them.
+        let request = async {
+            let client = shared.pool.client(spec.cluster).await.map_err(|e| {
+                warn!(error = %e, "destination cluster unavailable; the call will be retried");
+                fail(
+                    spec,
+                    Some(&remote_id),
+                    ft::CLUSTER_UNAVAILABLE,
+                    e.to_string(),
+                    false,
+                )
+            })?;
+            if part == Part::WithStart {
+                let handler_args = payloads.split_off(start_args);
+                let done = with_start(
+                    &client,
+                    spec,
+                    &remote_id,
+                    payloads,
+                    handler_args,
+                    remote_timeouts,
+                    &info.activity_id,
+                )
+                .await?;
+                return Ok(Step::Done(done));
             }
-            Part::Call | Part::Start => {
-                start_or_attach(&client, spec, &remote_id, payloads, remote_timeouts).await?
+            if spec.kind != MethodKind::Workflow {
+                let done = handler_call(&client, spec, &remote_id, payloads).await?;
+                return Ok(Step::Done(done));
             }
-        };
-        if part == Part::Start {
-            let started = RemoteStarted {
-                workflow_id: remote_id.clone(),
-                run_id: handle.run_id().map(str::to_owned),
+            if part == Part::Cancel {
+                return Ok(Step::Done(
+                    cancel_by_handle(&client, spec, &remote_id).await?,
+                ));
+            }
+            let handle = match part {
+                Part::Wait | Part::Cancel | Part::WithStart => {
+                    client.get_workflow_handle::<UntypedWorkflow>(&remote_id)
+                }
+                Part::Call | Part::Start => {
+                    start_or_attach(&client, spec, &remote_id, payloads, remote_timeouts).await?
+                }
             };
-            return Ok(RawValue::new(vec![json_payload(&started)]));
+            if part == Part::Start {
+                let started = RemoteStarted {
+                    workflow_id: remote_id.clone(),
+                    run_id: handle.run_id().map(str::to_owned),
+                };
+                return Ok(Step::Done(RawValue::new(vec![json_payload(&started)])));
+            }
+            Ok::<_, ActivityError>(Step::Wait(client, handle))
+        };
+        match heartbeating(&ctx, spec, &remote_id, request).await? {
+            Step::Done(done) => Ok(done),
+            Step::Wait(client, handle) => {
+                wait(
+                    &client,
+                    handle,
+                    spec,
+                    &ctx,
+                    &remote_id,
+                    info.heartbeat_timeout,
+                )
+                .await
+            }
         }
-        wait(
-            &client,
-            handle,
-            spec,
-            &ctx,
-            &remote_id,
-            info.heartbeat_timeout,
-        )
-        .await
     }
     .instrument(span)
     .await
+}
+
+/// Where an attempt stands once its requests to the destination are made.
+enum Step {
+    /// The part is done: this is its result.
+    Done(RawValue),
+    /// The remote workflow runs: wait for it.
+    Wait(Client, RemoteHandle),
 }
 
 /// Signal-with-start or update-with-start: starts `spec.with_start`'s workflow under
@@ -635,8 +656,15 @@ async fn handler_call(
     }
 }
 
+/// A retryable failure talking to the destination cluster, named in the message.
 fn transport(spec: &MethodSpec, remote_id: &str, e: impl std::fmt::Display) -> ActivityError {
-    fail(spec, Some(remote_id), ft::TRANSPORT, e.to_string(), false)
+    fail(
+        spec,
+        Some(remote_id),
+        ft::TRANSPORT,
+        format!("cluster `{}`: {e}", spec.cluster),
+        false,
+    )
 }
 
 /// A `json/plain` payload, as every SDK's default converter reads it.
@@ -687,6 +715,49 @@ const ROUTING_FIELDS: [&str; 7] = [
     "namespace",
     "activity_type",
 ];
+
+/// Heartbeats three times per heartbeat timeout (every second when the activity has none).
+///
+/// The first heartbeat is due one interval in, not now: a heartbeat at the start would be one
+/// more write on the source cluster for every call, most of which finish well within it.
+fn heartbeat_ticker(heartbeat_timeout: Option<Duration>) -> tokio::time::Interval {
+    let every = heartbeat_timeout
+        .map(|t| t / 3)
+        .unwrap_or(Duration::from_secs(1))
+        .max(Duration::from_millis(100));
+    tokio::time::interval_at(tokio::time::Instant::now() + every, every)
+}
+
+/// Runs `work` (a start, a signal, an update: a request to the destination) while heartbeating.
+///
+/// A bridge that is alive but waiting on the destination, through an outage or a slow answer,
+/// keeps its attempt: the source cluster must not time it out and hand the call to another
+/// bridge only to have it wait the same way. The request's own retries end it instead, with
+/// an error that names the cluster.
+async fn heartbeating<T>(
+    ctx: &ActivityContext,
+    spec: &MethodSpec,
+    remote_id: &str,
+    work: impl std::future::Future<Output = T>,
+) -> T {
+    let progress = WaitProgress {
+        remote_workflow_id: remote_id.to_owned(),
+        remote_run_id: None,
+        cluster: spec.cluster.to_owned(),
+    };
+    let mut ticker = heartbeat_ticker(ctx.info().heartbeat_timeout);
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            out = &mut work => return out,
+            _ = ticker.tick() => {
+                if let Err(e) = ctx.record_heartbeat(progress.clone()).await {
+                    warn!(error = %e, "could not record heartbeat");
+                }
+            }
+        }
+    }
+}
 
 /// Starts the remote workflow, or finds the one execution that already has this id.
 ///
@@ -754,13 +825,7 @@ async fn start_or_attach(
             true,
         )),
         Err(WorkflowStartError::Rpc(status)) => Err(classify_status(spec, remote_id, &status)),
-        Err(other) => Err(fail(
-            spec,
-            Some(remote_id),
-            ft::TRANSPORT,
-            other.to_string(),
-            false,
-        )),
+        Err(other) => Err(transport(spec, remote_id, other)),
     }
 }
 
@@ -770,15 +835,20 @@ fn classify_status(spec: &MethodSpec, remote_id: &str, status: &Status) -> Activ
         status.code(),
         Code::InvalidArgument | Code::FailedPrecondition | Code::PermissionDenied
     );
-    let (kind, message) = if final_rejection {
-        (ft::START_REJECTED, status.message().to_owned())
-    } else {
-        (
-            ft::TRANSPORT,
-            format!("{:?}: {}", status.code(), status.message()),
-        )
-    };
-    fail(spec, Some(remote_id), kind, message, final_rejection)
+    if !final_rejection {
+        return transport(
+            spec,
+            remote_id,
+            format_args!("{:?}: {}", status.code(), status.message()),
+        );
+    }
+    fail(
+        spec,
+        Some(remote_id),
+        ft::START_REJECTED,
+        status.message().to_owned(),
+        true,
+    )
 }
 
 /// Long-polls the remote workflow's close event, heartbeating so that a dead bridge is noticed
@@ -798,13 +868,7 @@ async fn wait(
     };
     let result = handle.get_result(WorkflowGetResultOptions::default());
     tokio::pin!(result);
-    let every = heartbeat_timeout
-        .map(|t| t / 3)
-        .unwrap_or(Duration::from_secs(1))
-        .max(Duration::from_millis(100));
-    // The first heartbeat is due one interval in, not now: a heartbeat at the start would be one
-    // more write on the source cluster for every call, most of which finish well within it.
-    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    let mut ticker = heartbeat_ticker(heartbeat_timeout);
     let outcome = loop {
         tokio::select! {
             r = &mut result => break r,
@@ -864,13 +928,7 @@ async fn wait(
             format!("cannot read the remote workflow's result: {e}"),
             true,
         )),
-        Err(other) => Err(fail(
-            spec,
-            Some(remote_id),
-            ft::TRANSPORT,
-            other.to_string(),
-            false,
-        )),
+        Err(other) => Err(transport(spec, remote_id, other)),
     }
 }
 

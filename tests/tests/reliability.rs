@@ -305,10 +305,12 @@ async fn cluster_b_down_for_30_s_with_50_calls_in_flight_loses_and_duplicates_no
     calls.extend(starting);
     let outcome = outcome(&h, &calls).await;
     println!(
-        "RELIABILITY b-outage downtime={:.1}s calls=50 {} drained_after_restart={:.1}s",
+        "RELIABILITY b-outage downtime={:.1}s calls=50 {} all_done_after_restart={:.1}s \
+         failed_start_reads: {:?}",
         downtime.as_secs_f64(),
         outcome.figure(50),
-        back_at.elapsed().as_secs_f64()
+        back_at.elapsed().as_secs_f64(),
+        failures[0]
     );
     outcome.assert_exactly_once(50);
     assert!(
