@@ -317,12 +317,13 @@ async fn run_call(
     };
     let remote_id = finalize_id(&raw_id, shared.max_id_len);
     let start_args = header_start_args.unwrap_or(0).min(payloads.len());
+    // A handle's wait and cancel carry no arguments: nothing to check.
     let args = match part {
-        Part::Wait | Part::Cancel => &[][..],
-        Part::WithStart => &payloads[start_args..],
-        Part::Call | Part::Start => &payloads[..],
+        Part::Wait | Part::Cancel => None,
+        Part::WithStart => Some(&payloads[start_args..]),
+        Part::Call | Part::Start => Some(&payloads[..]),
     };
-    if let Err(message) = check_args(args) {
+    if let Some(Err(message)) = args.map(check_args) {
         warn!(
             method = %format_args!("{}.{}", spec.trait_name, spec.method),
             remote_workflow_id = %remote_id,
