@@ -30,6 +30,10 @@ mod template;
 /// - `TBridge`, which a `BridgeWorker` registers, and which offers a pure
 ///   `method_remote_id(&CallSite)` per method: the deterministic default remote workflow id.
 ///
+/// Argument types implement serde's `Serialize` and `Deserialize`: callers encode them, and the
+/// bridge decodes each call's JSON arguments to refuse, before starting anything, a call that
+/// the remote worker could not read. Result types implement `Deserialize`.
+///
 /// Trait-level keys:
 /// - `task_queue`: the bridge task queue on the source cluster (default `"temporal-bridge"`).
 ///
