@@ -35,15 +35,10 @@ use temporalio_common::{
 
 const BRIDGE: &str = env!("CARGO_BIN_EXE_test-bridge");
 
-/// Extra `temporal server start-dev` arguments for both clusters, unless `BENCH_SERVER_ARGS` is
-/// set (set it empty for the dev server's defaults).
-///
-/// A dev server has one history shard, and each shard reads its transfer queue at most 20 times
-/// a second by default. Every task dispatch that follows another within 50 ms then waits for the
-/// next read: about 40 ms per dispatch here, which made a no-op activity call on A take 146 ms
-/// instead of 26 ms and hid what the bridge costs. A production cluster spreads its workflows
-/// over hundreds of shards and rarely meets that limit.
-const DEFAULT_SERVER_ARGS: &str = "--dynamic-config-value history.transferProcessorMaxPollRPS=1000";
+// Both clusters get `FAST_DISPATCH_SERVER_ARGS` unless `BENCH_SERVER_ARGS` is set (set it
+// empty for the dev server's defaults). Without it, a dev server's single history shard made a
+// no-op activity call on A take 146 ms instead of 26 ms, which hid what the bridge costs; a
+// production cluster spreads its workflows over hundreds of shards and rarely meets that limit.
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -66,8 +61,8 @@ async fn run() {
     let on = |case: &str| cases.split(',').any(|c| c.trim() == case);
     let capacity = env_usize("BENCH_CAPACITY", 1000);
     let started = Instant::now();
-    let server_args =
-        std::env::var("BENCH_SERVER_ARGS").unwrap_or_else(|_| DEFAULT_SERVER_ARGS.to_owned());
+    let server_args = std::env::var("BENCH_SERVER_ARGS")
+        .unwrap_or_else(|_| temporal_bridge_tests::FAST_DISPATCH_SERVER_ARGS.join(" "));
     let h = Harness::start_with_args(&server_args.split_whitespace().collect::<Vec<_>>()).await;
     let bridge = h.spawn_bridge_process(BRIDGE);
     let bridge_pid = bridge.child.id();

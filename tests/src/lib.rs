@@ -34,6 +34,16 @@ pub const A_QUEUE: &str = "probe-a";
 /// Task queue of the probe workflows on B.
 pub const B_QUEUE: &str = "probe-b";
 
+/// `temporal server start-dev` arguments for tests and benches that measure time.
+///
+/// A dev server has one history shard, and the default `history.transferProcessorMaxPollRPS`
+/// (20 per shard) makes each task dispatch that follows another within 50 ms wait for the next
+/// transfer-queue read: 30–45 ms each, which is the server's pace, not the bridge's.
+pub const FAST_DISPATCH_SERVER_ARGS: [&str; 2] = [
+    "--dynamic-config-value",
+    "history.transferProcessorMaxPollRPS=1000",
+];
+
 /// What the echo probe returns: the tag it got and where it ran.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Echo {

@@ -11,8 +11,9 @@ use bridge_runtime::testing::{FaultProxy, count_executions, scheduled_activities
 use futures::{StreamExt, stream};
 use std::time::{Duration, Instant};
 use temporal_bridge_tests::{
-    A_QUEUE, BridgedNoopCallerWorkflow, EchoCallerWorkflow, ForgedCallerWorkflow, Harness,
-    KeyedEchoCallerWorkflow, KeyedRequest, SleepCallerWorkflow,
+    A_QUEUE, B_QUEUE, BridgedNoopCallerWorkflow, EchoCallerWorkflow, FAST_DISPATCH_SERVER_ARGS,
+    ForgedCallerWorkflow, Harness, KeyedEchoCallerWorkflow, KeyedRequest, NoopWorkflow,
+    SleepCallerWorkflow, SleepWorkflow,
 };
 use temporalio_client::{WorkflowGetResultOptions, WorkflowHandle, WorkflowStartOptions};
 use temporalio_common::{HasWorkflowDefinition, UntypedWorkflow};
@@ -400,14 +401,65 @@ async fn sigterm_stops_polling_finishes_short_calls_and_hands_long_ones_over() {
     );
 }
 
+/// When A or B closed `workflow_id`: the server's clock, not when a test saw it.
+async fn close_time(
+    client: &temporalio_client::Client,
+    workflow_id: &str,
+) -> std::time::SystemTime {
+    let closed = client
+        .get_workflow_handle::<UntypedWorkflow>(workflow_id)
+        .describe(Default::default())
+        .await
+        .expect("describe")
+        .raw_description
+        .workflow_execution_info
+        .and_then(|i| i.close_time)
+        .expect("close time");
+    std::time::UNIX_EPOCH + Duration::new(closed.seconds as u64, closed.nanos as u32)
+}
+
+/// The reference for [`load`]: the same mix of remote workflows started straight on B by this
+/// test, with no caller on A and no bridge. Returns the time from the first start to the last
+/// close.
+async fn direct_on_b(h: &Harness, n: usize) -> Duration {
+    let started_at = std::time::SystemTime::now();
+    let runs = (0..n).map(|i| async move {
+        let id = format!("direct-{i}");
+        let options = WorkflowStartOptions::new(B_QUEUE, &id).build();
+        if i % 2 == 0 {
+            h.b.start_workflow(SleepWorkflow::run, 10 + (i as u64 / 2 % 11), options)
+                .await
+                .expect("start on B");
+        } else {
+            h.b.start_workflow(NoopWorkflow::run, i as u32, options)
+                .await
+                .expect("start on B");
+        }
+        tokio::time::timeout(
+            RESULT_TIMEOUT,
+            h.b.get_workflow_handle::<UntypedWorkflow>(&id)
+                .get_result(WorkflowGetResultOptions::default()),
+        )
+        .await
+        .expect("no result in time")
+        .expect("workflow on B failed");
+        close_time(&h.b, &id).await
+    });
+    let closes: Vec<_> = stream::iter(runs).buffered(n).collect().await;
+    let last = closes.into_iter().max().unwrap();
+    last.duration_since(started_at).unwrap_or_default()
+}
+
 /// `n` bridged calls through one bridge process: half no-ops, half remote workflows of 10–20 s
 /// (`10 + i % 11` seconds).
 ///
 /// Measured: the wall time from the first start to the last result, the bridge's peak RSS, and
 /// the most remote workflows running on B at once (sampled each second), which shows whether
 /// the calls ran side by side or in waves. Results and execution counts are checked after.
+/// Side by side on the same servers: [`direct_on_b`], the floor no bridge can beat.
 async fn load(n: usize) {
-    let h = Harness::start().await;
+    let h = Harness::start_with_args(&FAST_DISPATCH_SERVER_ARGS).await;
+    let direct = direct_on_b(&h, n).await;
     let bridge = h.spawn_bridge_process(BRIDGE);
     warm_up(&h, "load").await;
     let sleepers = n / 2;
@@ -493,18 +545,7 @@ async fn load(n: usize) {
                 let remote_id = h
                     .remote_id_of_call(id, run_id, 0, Duration::from_secs(5))
                     .await;
-                // When A closed the caller: the server's clock, not when this test saw it.
-                let closed =
-                    h.a.get_workflow_handle::<UntypedWorkflow>(id)
-                        .describe(Default::default())
-                        .await
-                        .expect("describe on A")
-                        .raw_description
-                        .workflow_execution_info
-                        .and_then(|i| i.close_time)
-                        .expect("close time");
-                let closed = std::time::UNIX_EPOCH
-                    + Duration::new(closed.seconds as u64, closed.nanos as u32);
+                let closed = close_time(&h.a, id).await;
                 let executions = count_executions(&h.b, &remote_id).await.unwrap();
                 (got == expected, executions, closed)
             }
@@ -514,6 +555,12 @@ async fn load(n: usize) {
     let once = checked.iter().filter(|(_, n, _)| *n == 1).count();
     let last_close = checked.iter().map(|(_, _, at)| *at).max().unwrap();
     let wall = last_close.duration_since(started_at).unwrap_or_default();
+    println!(
+        "RELIABILITY load-reference the same {n} workflows started directly on B (no A, no \
+         bridge): wall={:.1}s; bridged/direct={:.2}",
+        direct.as_secs_f64(),
+        wall.as_secs_f64() / direct.as_secs_f64()
+    );
     println!(
         "RELIABILITY load calls={n} (half no-ops, half 10-20 s) wall={:.1}s \
          longest_remote=20s wall/longest={:.2} peak_running_on_b={peak_running} \
