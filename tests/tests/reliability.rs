@@ -7,7 +7,7 @@
 //! or loads them, and they would otherwise share two cores.
 
 use bridge_runtime::ids::{DEFAULT_MAX_ID_LEN, finalize_id};
-use bridge_runtime::testing::{FaultProxy, count_executions, scheduled_activities};
+use bridge_runtime::testing::{FaultProxy, count_executions, history, scheduled_activities};
 use futures::{StreamExt, stream};
 use std::time::{Duration, Instant};
 use temporal_bridge_tests::{
@@ -401,6 +401,43 @@ async fn sigterm_stops_polling_finishes_short_calls_and_hands_long_ones_over() {
     );
 }
 
+/// Seconds a call spent in each stage before its remote workflow ran: A's first workflow task
+/// (caller started to bridge activity scheduled), the pickup (scheduled to started by the
+/// bridge) and the start (picked up to the remote execution's start on B). Server clocks.
+async fn stages(h: &Harness, workflow_id: &str, run_id: &str, remote_id: &str) -> [f64; 3] {
+    use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
+    macro_rules! at {
+        ($t:expr) => {
+            $t.map_or(0.0, |t| t.seconds as f64 + t.nanos as f64 / 1e9)
+        };
+    }
+    let events = history(&h.a, workflow_id, run_id)
+        .await
+        .expect("history of A");
+    let time_of = |pick: fn(&Attributes) -> bool| {
+        events
+            .iter()
+            .find(|e| e.attributes.as_ref().is_some_and(pick))
+            .map_or(0.0, |e| at!(e.event_time.as_ref()))
+    };
+    let started = at!(events.first().and_then(|e| e.event_time.as_ref()));
+    let scheduled = time_of(|a| matches!(a, Attributes::ActivityTaskScheduledEventAttributes(_)));
+    let picked_up = time_of(|a| matches!(a, Attributes::ActivityTaskStartedEventAttributes(_)));
+    let on_b =
+        h.b.get_workflow_handle::<UntypedWorkflow>(remote_id)
+            .describe(Default::default())
+            .await
+            .expect("describe on B")
+            .raw_description
+            .workflow_execution_info
+            .and_then(|i| i.start_time);
+    [
+        scheduled - started,
+        picked_up - scheduled,
+        at!(on_b.as_ref()) - picked_up,
+    ]
+}
+
 /// When A or B closed `workflow_id`: the server's clock, not when a test saw it.
 async fn close_time(
     client: &temporalio_client::Client,
@@ -547,14 +584,33 @@ async fn load(n: usize) {
                     .await;
                 let closed = close_time(&h.a, id).await;
                 let executions = count_executions(&h.b, &remote_id).await.unwrap();
-                (got == expected, executions, closed)
+                let stages = stages(h, id, run_id, &remote_id).await;
+                (got == expected, executions, closed, stages)
             }
         });
     let checked: Vec<_> = stream::iter(checks).buffer_unordered(32).collect().await;
-    let correct = checked.iter().filter(|(ok, _, _)| *ok).count();
-    let once = checked.iter().filter(|(_, n, _)| *n == 1).count();
-    let last_close = checked.iter().map(|(_, _, at)| *at).max().unwrap();
+    let correct = checked.iter().filter(|(ok, ..)| *ok).count();
+    let once = checked.iter().filter(|(_, n, ..)| *n == 1).count();
+    let last_close = checked.iter().map(|(_, _, at, _)| *at).max().unwrap();
     let wall = last_close.duration_since(started_at).unwrap_or_default();
+    for (k, name) in [
+        "A: caller started -> bridge activity scheduled",
+        "A: scheduled -> picked up by the bridge",
+        "bridge picked up -> remote workflow started on B",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut v: Vec<f64> = checked.iter().map(|c| c.3[k]).collect();
+        v.sort_by(f64::total_cmp);
+        let at = |q: f64| v[((v.len() - 1) as f64 * q) as usize];
+        println!(
+            "RELIABILITY load-stage {name}: p50={:.2}s p95={:.2}s max={:.2}s",
+            at(0.5),
+            at(0.95),
+            at(1.0)
+        );
+    }
     println!(
         "RELIABILITY load-reference the same {n} workflows started directly on B (no A, no \
          bridge): wall={:.1}s; bridged/direct={:.2}",
