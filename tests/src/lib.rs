@@ -14,12 +14,12 @@ use std::{
 };
 use temporalio_client::{Client, WorkflowDescribeOptions};
 use temporalio_common::{
-    UntypedActivity, UntypedWorkflow,
+    HasWorkflowDefinition, UntypedActivity, UntypedWorkflow,
     data_converters::RawValue,
     error::ApplicationFailure,
     protos::temporal::api::{
         common::v1::Payload, enums::v1::PendingActivityState, failure::v1::failure::FailureInfo,
-        workflow::v1::PendingActivityInfo,
+        workflow::v1::PendingActivityInfo, workflowservice::v1::DescribeWorkflowExecutionResponse,
     },
 };
 use temporalio_macros::{activities, workflow, workflow_methods};
@@ -1059,13 +1059,7 @@ impl Harness {
 
     /// The pending activities of the latest run of `workflow_id` on A.
     pub async fn pending_activities_on_a(&self, workflow_id: &str) -> Vec<PendingActivityInfo> {
-        self.a
-            .get_workflow_handle::<UntypedWorkflow>(workflow_id)
-            .describe(WorkflowDescribeOptions::default())
-            .await
-            .expect("describe on A")
-            .raw_description
-            .pending_activities
+        describe(&self.a, workflow_id).await.pending_activities
     }
 
     /// Waits until every workflow in `workflow_ids` has a bridge activity that a bridge has
@@ -1223,6 +1217,60 @@ impl Drop for BridgeProcess {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// How long a test waits for a workflow's result before it fails.
+pub const RESULT_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// Waits up to [`RESULT_TIMEOUT`] for a workflow's result; panics if it fails or takes longer.
+pub async fn result_of<W: HasWorkflowDefinition>(
+    handle: &temporalio_client::WorkflowHandle<Client, W>,
+) -> W::Output
+where
+    W::Output: std::fmt::Debug,
+{
+    tokio::time::timeout(
+        RESULT_TIMEOUT,
+        handle.get_result(temporalio_client::WorkflowGetResultOptions::default()),
+    )
+    .await
+    .expect("workflow did not finish in time")
+    .expect("workflow failed")
+}
+
+/// Starts `workflow` on A under `workflow_id` and waits for its result; returns the result and
+/// the run id.
+pub async fn run_on_a<W>(
+    h: &Harness,
+    workflow: W,
+    input: W::Input,
+    workflow_id: &str,
+) -> (W::Output, String)
+where
+    W: HasWorkflowDefinition,
+    W::Input: Send,
+    W::Output: std::fmt::Debug,
+{
+    let handle =
+        h.a.start_workflow(
+            workflow,
+            input,
+            temporalio_client::WorkflowStartOptions::new(A_QUEUE, workflow_id).build(),
+        )
+        .await
+        .expect("start on A");
+    let run_id = handle.run_id().expect("run id").to_owned();
+    (result_of(&handle).await, run_id)
+}
+
+/// The server's description of the latest run of `workflow_id`.
+pub async fn describe(client: &Client, workflow_id: &str) -> DescribeWorkflowExecutionResponse {
+    client
+        .get_workflow_handle::<UntypedWorkflow>(workflow_id)
+        .describe(WorkflowDescribeOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("describe {workflow_id}: {e}"))
+        .raw_description
 }
 
 /// Test logs go to the test's captured output; `RUST_LOG` filters them.

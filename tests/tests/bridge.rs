@@ -8,16 +8,15 @@ use temporal_bridge_tests::{
     DetachedStartCallerWorkflow, EchoCallerWorkflow, FailCallerWorkflow, FailKeyedCallerWorkflow,
     FlakyCallerWorkflow, ForgedCallerWorkflow, HandleCancelCallerWorkflow, Harness,
     KeyedEchoCallerWorkflow, KeyedRequest, MailboxCallerWorkflow, MailboxWithStartCallerWorkflow,
-    OverrideCallerWorkflow, ProbeBridge, SignalNowhereCallerWorkflow, SleepCallerWorkflow,
-    StartThenWaitCallerWorkflow,
+    OverrideCallerWorkflow, ProbeBridge, RESULT_TIMEOUT, SignalNowhereCallerWorkflow,
+    SleepCallerWorkflow, StartThenWaitCallerWorkflow, describe, result_of, run_on_a,
 };
 use temporalio_client::tonic::IntoRequest;
 use temporalio_client::{
-    WorkflowCancelOptions, WorkflowDescribeOptions, WorkflowGetResultOptions, WorkflowHandle,
-    WorkflowStartOptions, WorkflowTerminateOptions,
+    WorkflowCancelOptions, WorkflowHandle, WorkflowStartOptions, WorkflowTerminateOptions,
 };
 use temporalio_common::{
-    HasWorkflowDefinition, UntypedWorkflow,
+    UntypedWorkflow,
     protos::temporal::api::{
         common::v1::WorkflowExecution,
         enums::v1::HistoryEventFilterType,
@@ -28,47 +27,6 @@ use temporalio_common::{
 };
 
 const BRIDGE: &str = env!("CARGO_BIN_EXE_test-bridge");
-const RESULT_TIMEOUT: Duration = Duration::from_secs(90);
-
-async fn result_of<W: HasWorkflowDefinition>(
-    handle: &WorkflowHandle<temporalio_client::Client, W>,
-) -> W::Output
-where
-    W::Output: std::fmt::Debug,
-{
-    tokio::time::timeout(
-        RESULT_TIMEOUT,
-        handle.get_result(WorkflowGetResultOptions::default()),
-    )
-    .await
-    .expect("workflow on A did not finish in time")
-    .expect("workflow on A failed")
-}
-
-/// Starts `workflow` on A under `workflow_id` and waits for its result; returns the result and
-/// the run id.
-async fn run_on_a<W>(
-    h: &Harness,
-    workflow: W,
-    input: W::Input,
-    workflow_id: &str,
-) -> (W::Output, String)
-where
-    W: HasWorkflowDefinition,
-    W::Input: Send,
-    W::Output: std::fmt::Debug,
-{
-    let handle =
-        h.a.start_workflow(
-            workflow,
-            input,
-            WorkflowStartOptions::new(A_QUEUE, workflow_id).build(),
-        )
-        .await
-        .expect("start on A");
-    let run_id = handle.run_id().expect("run id").to_owned();
-    (result_of(&handle).await, run_id)
-}
 
 /// The first activity a run on A scheduled: its bridge call.
 async fn bridge_activity_scheduled(
@@ -491,11 +449,8 @@ async fn id_template_makes_calls_with_one_business_key_share_one_execution() {
 
 /// The status of the latest run of `workflow_id` on B.
 async fn status_on_b(h: &Harness, workflow_id: &str) -> WorkflowExecutionStatus {
-    h.b.get_workflow_handle::<UntypedWorkflow>(workflow_id)
-        .describe(WorkflowDescribeOptions::default())
+    describe(&h.b, workflow_id)
         .await
-        .expect("describe on B")
-        .raw_description
         .workflow_execution_info
         .expect("execution info")
         .status()

@@ -13,30 +13,14 @@ use std::time::{Duration, Instant};
 use temporal_bridge_tests::{
     A_QUEUE, B_QUEUE, BridgedNoopCallerWorkflow, EchoCallerWorkflow, FAST_DISPATCH_SERVER_ARGS,
     ForgedCallerWorkflow, Harness, KeyedEchoCallerWorkflow, KeyedRequest, NoopWorkflow,
-    SleepCallerWorkflow, SleepWorkflow,
+    RESULT_TIMEOUT, SleepCallerWorkflow, SleepWorkflow, describe, result_of, run_on_a,
 };
-use temporalio_client::{WorkflowGetResultOptions, WorkflowHandle, WorkflowStartOptions};
-use temporalio_common::{HasWorkflowDefinition, UntypedWorkflow};
+use temporalio_client::{WorkflowGetResultOptions, WorkflowStartOptions};
+use temporalio_common::UntypedWorkflow;
 
 const BRIDGE: &str = env!("CARGO_BIN_EXE_test-bridge");
-const RESULT_TIMEOUT: Duration = Duration::from_secs(180);
 
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-type Handle<W> = WorkflowHandle<temporalio_client::Client, W>;
-
-async fn result_of<W: HasWorkflowDefinition>(handle: &Handle<W>) -> W::Output
-where
-    W::Output: std::fmt::Debug,
-{
-    tokio::time::timeout(
-        RESULT_TIMEOUT,
-        handle.get_result(WorkflowGetResultOptions::default()),
-    )
-    .await
-    .expect("workflow on A did not finish in time")
-    .expect("workflow on A failed")
-}
 
 /// One bridged `sleep(secs)` call: its workflow on A and the remote id the bridge gives it.
 struct SleepCall {
@@ -162,6 +146,18 @@ async fn outcome(h: &Harness, calls: &[SleepCall]) -> Outcome {
 
 const CRASH_CALLS: usize = 20;
 
+/// The end of a crash-matrix phase: every call finished correctly, by a retry on the second
+/// bridge, with exactly one remote execution.
+async fn crash_phase_done(h: &Harness, phase: &str, calls: &[SleepCall]) {
+    let outcome = outcome(h, calls).await;
+    println!(
+        "RELIABILITY crash-matrix phase={phase} {}",
+        outcome.figure(calls.len())
+    );
+    outcome.assert_exactly_once(calls.len());
+    assert!(outcome.attempts.iter().all(|&a| a >= 2), "{outcome:?}");
+}
+
 /// Runs one call through `bridge` so that it has connected to both clusters and polls.
 async fn warm_up(h: &Harness, tag: &str) {
     let handle =
@@ -207,13 +203,7 @@ async fn crash_matrix_killed_before_the_remote_start() {
     drop(proxy);
     let _second = h.spawn_bridge_process(BRIDGE);
 
-    let outcome = outcome(&h, &calls).await;
-    println!(
-        "RELIABILITY crash-matrix phase=before-remote-start {}",
-        outcome.figure(CRASH_CALLS)
-    );
-    outcome.assert_exactly_once(CRASH_CALLS);
-    assert!(outcome.attempts.iter().all(|&a| a >= 2), "{outcome:?}");
+    crash_phase_done(&h, "before-remote-start", &calls).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -226,13 +216,7 @@ async fn crash_matrix_killed_while_the_remote_workflows_run() {
     first.kill();
     let _second = h.spawn_bridge_process(BRIDGE);
 
-    let outcome = outcome(&h, &calls).await;
-    println!(
-        "RELIABILITY crash-matrix phase=while-remote-runs {}",
-        outcome.figure(CRASH_CALLS)
-    );
-    outcome.assert_exactly_once(CRASH_CALLS);
-    assert!(outcome.attempts.iter().all(|&a| a >= 2), "{outcome:?}");
+    crash_phase_done(&h, "while-remote-runs", &calls).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -248,13 +232,7 @@ async fn crash_matrix_killed_after_the_remote_closed_before_the_report() {
     first.kill();
     let _second = h.spawn_bridge_process(BRIDGE);
 
-    let outcome = outcome(&h, &calls).await;
-    println!(
-        "RELIABILITY crash-matrix phase=after-remote-closed {}",
-        outcome.figure(CRASH_CALLS)
-    );
-    outcome.assert_exactly_once(CRASH_CALLS);
-    assert!(outcome.attempts.iter().all(|&a| a >= 2), "{outcome:?}");
+    crash_phase_done(&h, "after-remote-closed", &calls).await;
 }
 
 /// Waits until every call's bridge activity has failed at least once, and returns the last
@@ -423,14 +401,10 @@ async fn stages(h: &Harness, workflow_id: &str, run_id: &str, remote_id: &str) -
     let started = at!(events.first().and_then(|e| e.event_time.as_ref()));
     let scheduled = time_of(|a| matches!(a, Attributes::ActivityTaskScheduledEventAttributes(_)));
     let picked_up = time_of(|a| matches!(a, Attributes::ActivityTaskStartedEventAttributes(_)));
-    let on_b =
-        h.b.get_workflow_handle::<UntypedWorkflow>(remote_id)
-            .describe(Default::default())
-            .await
-            .expect("describe on B")
-            .raw_description
-            .workflow_execution_info
-            .and_then(|i| i.start_time);
+    let on_b = describe(&h.b, remote_id)
+        .await
+        .workflow_execution_info
+        .and_then(|i| i.start_time);
     [
         scheduled - started,
         picked_up - scheduled,
@@ -443,12 +417,8 @@ async fn close_time(
     client: &temporalio_client::Client,
     workflow_id: &str,
 ) -> std::time::SystemTime {
-    let closed = client
-        .get_workflow_handle::<UntypedWorkflow>(workflow_id)
-        .describe(Default::default())
+    let closed = describe(client, workflow_id)
         .await
-        .expect("describe")
-        .raw_description
         .workflow_execution_info
         .and_then(|i| i.close_time)
         .expect("close time");
@@ -646,16 +616,7 @@ async fn load_1000_mixed_calls_through_one_bridge() {
 /// Runs a [`ForgedCallerWorkflow`] and returns what its bridge activity reported, with A's run id.
 async fn forged(h: &Harness, kind: &str) -> (String, String) {
     let id = format!("forged-{kind}");
-    let handle =
-        h.a.start_workflow(
-            ForgedCallerWorkflow::run,
-            kind.to_owned(),
-            WorkflowStartOptions::new(A_QUEUE, &id).build(),
-        )
-        .await
-        .unwrap();
-    let run_id = handle.run_id().unwrap().to_owned();
-    (result_of(&handle).await, run_id)
+    run_on_a(h, ForgedCallerWorkflow::run, kind.to_owned(), &id).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
