@@ -9,6 +9,7 @@
 
 use crate::{
     ids::{CallSite, default_remote_id, finalize_id},
+    metrics::{AttemptGuard, Outcome},
     pool::ClusterPool,
     spec::failure_types as ft,
     spec::{
@@ -55,6 +56,8 @@ pub struct BridgeShared {
     pub source_cluster: String,
     /// Longest remote workflow id to send.
     pub max_id_len: usize,
+    /// The bridge's own metrics.
+    pub metrics: Arc<crate::metrics::BridgeMetrics>,
 }
 
 /// The bridge activity of method `M`: the whole call, `bridge.{Trait}.{method}`.
@@ -338,6 +341,8 @@ async fn run_call(
             true,
         ));
     }
+    let mut attempt = shared.metrics.attempt(spec);
+    let metered = &attempt;
     let span = info_span!(
         "bridge_call",
         method = %format_args!("{}.{}", spec.trait_name, spec.method),
@@ -348,7 +353,7 @@ async fn run_call(
         remote_queue = spec.queue,
         attempt = info.attempt,
     );
-    async move {
+    let result = async move {
         // Everything up to the wait is requests to the destination: heartbeat through them.
         let request = async {
             let client = shared.pool.client(spec.cluster).await.map_err(|e| {
@@ -389,7 +394,12 @@ async fn run_call(
                     client.get_workflow_handle::<UntypedWorkflow>(&remote_id)
                 }
                 Part::Call | Part::Start => {
-                    start_or_attach(&client, spec, &remote_id, payloads, remote_timeouts).await?
+                    // A handle without a run id is an attach to a closed execution. Attaching
+                    // to a running one is counted as fresh: the SDK's start does not say.
+                    start_or_attach(&client, spec, &remote_id, payloads, remote_timeouts)
+                        .await
+                        .inspect(|h| metered.started(h.run_id().is_some()))
+                        .inspect_err(|_| metered.start_error())?
                 }
             };
             if part == Part::Start {
@@ -401,7 +411,7 @@ async fn run_call(
             }
             Ok::<_, ActivityError>(Step::Wait(client, handle))
         };
-        match heartbeating(&ctx, spec, &remote_id, request).await? {
+        match heartbeating(&ctx, spec, &remote_id, metered, request).await? {
             Step::Done(done) => Ok(done),
             Step::Wait(client, handle) => {
                 wait(
@@ -411,13 +421,20 @@ async fn run_call(
                     &ctx,
                     &remote_id,
                     info.heartbeat_timeout,
+                    metered,
                 )
                 .await
             }
         }
     }
     .instrument(span)
-    .await
+    .await;
+    attempt.finish(if result.is_ok() {
+        Outcome::Ok
+    } else {
+        Outcome::Error
+    });
+    result
 }
 
 /// Where an attempt stands once its requests to the destination are made.
@@ -739,6 +756,7 @@ async fn heartbeating<T>(
     ctx: &ActivityContext,
     spec: &MethodSpec,
     remote_id: &str,
+    attempt: &AttemptGuard,
     work: impl std::future::Future<Output = T>,
 ) -> T {
     let progress = WaitProgress {
@@ -752,8 +770,9 @@ async fn heartbeating<T>(
         tokio::select! {
             out = &mut work => return out,
             _ = ticker.tick() => {
-                if let Err(e) = ctx.record_heartbeat(progress.clone()).await {
-                    warn!(error = %e, "could not record heartbeat");
+                match ctx.record_heartbeat(progress.clone()).await {
+                    Ok(()) => attempt.heartbeat(),
+                    Err(e) => warn!(error = %e, "could not record heartbeat"),
                 }
             }
         }
@@ -861,6 +880,7 @@ async fn wait(
     ctx: &ActivityContext,
     remote_id: &str,
     heartbeat_timeout: Option<Duration>,
+    attempt: &AttemptGuard,
 ) -> Result<RawValue, ActivityError> {
     let progress = WaitProgress {
         remote_workflow_id: remote_id.to_owned(),
@@ -874,8 +894,9 @@ async fn wait(
         tokio::select! {
             r = &mut result => break r,
             _ = ticker.tick() => {
-                if let Err(e) = ctx.record_heartbeat(progress.clone()).await {
-                    warn!(error = %e, "could not record heartbeat");
+                match ctx.record_heartbeat(progress.clone()).await {
+                    Ok(()) => attempt.heartbeat(),
+                    Err(e) => warn!(error = %e, "could not record heartbeat"),
                 }
             }
             _ = ctx.cancelled() => {
@@ -929,7 +950,10 @@ async fn wait(
             format!("cannot read the remote workflow's result: {e}"),
             true,
         )),
-        Err(other) => Err(transport(spec, remote_id, other)),
+        Err(other) => {
+            attempt.wait_error();
+            Err(transport(spec, remote_id, other))
+        }
     }
 }
 

@@ -31,6 +31,7 @@ mod call;
 pub mod config;
 pub mod error;
 pub mod ids;
+pub mod metrics;
 mod pool;
 pub mod spec;
 #[cfg(feature = "testing")]

@@ -1,5 +1,6 @@
 //! The bridge worker: polls bridge task queues on the source cluster and runs bridge activities.
 
+use crate::metrics::BridgeMetrics;
 use crate::{
     activity::{BridgeShared, MethodHost},
     error::WorkerError,
@@ -10,13 +11,21 @@ use crate::{
 use std::{
     collections::{BTreeMap, BTreeSet},
     future::Future,
+    net::SocketAddr,
     sync::Arc,
     time::Duration,
+};
+use temporalio_common::telemetry::{
+    PrometheusExporterOptions, TelemetryOptions, metrics::CoreMeter,
+    start_prometheus_metric_exporter,
 };
 use temporalio_sdk::{
     Runtime, Worker, WorkerOptions,
     activities::{ActivityDefinitions, ActivityImplementer},
-    runtime::worker_tuner::{FixedSizeSlotSupplier, TunerHolder},
+    runtime::{
+        RuntimeOptions,
+        worker_tuner::{FixedSizeSlotSupplier, TunerHolder},
+    },
 };
 use tracing::{info, warn};
 
@@ -94,6 +103,16 @@ pub struct BridgeWorker {
     max_id_len: usize,
     grace_period: Duration,
     max_pollers: usize,
+    metrics_address: Option<SocketAddr>,
+}
+
+/// Stops the metrics endpoint with the worker.
+struct ExporterGuard(tokio::task::AbortHandle);
+
+impl Drop for ExporterGuard {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl BridgeWorker {
@@ -107,7 +126,15 @@ impl BridgeWorker {
             max_id_len: DEFAULT_MAX_ID_LEN,
             grace_period: DEFAULT_GRACE_PERIOD,
             max_pollers: DEFAULT_MAX_POLLERS,
+            metrics_address: None,
         }
+    }
+
+    /// Serves Prometheus metrics on `address` (`GET /metrics`): the SDK's worker metrics and the
+    /// bridge's own (see [`crate::metrics`]). Port 0 picks a free port, logged at start.
+    pub fn metrics_address(mut self, address: SocketAddr) -> Self {
+        self.metrics_address = Some(address);
+        self
     }
 
     /// Most concurrent activity-task polls per bridge queue (default
@@ -211,10 +238,38 @@ impl BridgeWorker {
                 warn!(error = %e, "destination cluster unreachable at start");
             }
         }
+        // One Prometheus endpoint for the SDK's worker metrics and the bridge's own.
+        let (runtime_options, metrics, _exporter) = match self.metrics_address {
+            Some(address) => {
+                let exporter = start_prometheus_metric_exporter(
+                    PrometheusExporterOptions::builder()
+                        .socket_addr(address)
+                        .build(),
+                )
+                .map_err(|e| WorkerError::Setting(format!("metrics endpoint on {address}: {e}")))?;
+                info!(address = %exporter.bound_addr, "metrics endpoint listening");
+                let meter: Arc<dyn CoreMeter> = exporter.meter.clone();
+                let options = RuntimeOptions::builder()
+                    .telemetry_options(TelemetryOptions::builder().metrics(meter.clone()).build())
+                    .build()
+                    .map_err(|e| WorkerError::Setting(e.to_string()))?;
+                (
+                    options,
+                    Arc::new(BridgeMetrics::new(meter)),
+                    Some(ExporterGuard(exporter.abort_handle)),
+                )
+            }
+            None => (
+                RuntimeOptions::default(),
+                Arc::new(BridgeMetrics::disabled()),
+                None,
+            ),
+        };
         let shared = Arc::new(BridgeShared {
             pool: self.pool.clone(),
             source_cluster: self.source.clone(),
             max_id_len: self.max_id_len,
+            metrics: metrics.clone(),
         });
         let mut registrar = Registrar {
             shared,
@@ -228,7 +283,7 @@ impl BridgeWorker {
             queue: queue.to_owned(),
             message,
         };
-        let runtime = Runtime::from_current_tokio(Default::default())
+        let runtime = Runtime::from_current_tokio(runtime_options)
             .map_err(|e| sdk_error("*", e.to_string()))?;
         let mut workers = Vec::new();
         for (queue, registrations) in registrar.queues {

@@ -1,0 +1,180 @@
+//! The bridge's own metrics, recorded through the SDK's meter so that one Prometheus scrape
+//! serves the SDK's worker metrics and these.
+//!
+//! | Metric | Kind | Labels |
+//! |---|---|---|
+//! | `temporal_bridge_call_latency` | histogram (duration) of one attempt | `method`, `destination_cluster`, `outcome` (`ok`, `error`, `abandoned`) |
+//! | `temporal_bridge_remote_start_errors` | counter | `method`, `destination_cluster` |
+//! | `temporal_bridge_remote_wait_errors` | counter | `method`, `destination_cluster` |
+//! | `temporal_bridge_remote_starts` | counter | `method`, `destination_cluster`, `result` (`fresh` or `attached`) |
+//! | `temporal_bridge_calls_in_flight` | up-down counter | `method`, `destination_cluster` |
+//! | `temporal_bridge_heartbeat_age` | histogram (duration) since the attempt's previous heartbeat | `method`, `destination_cluster` |
+
+use crate::spec::MethodSpec;
+use std::{sync::Arc, time::Duration};
+use temporalio_common::telemetry::metrics::{
+    CoreMeter, Counter, HistogramDuration, MetricAttributes, MetricKeyValue, MetricParameters,
+    NewAttributes, NoOpCoreMeter, UpDownCounter,
+};
+
+/// Instruments of one bridge worker.
+pub struct BridgeMetrics {
+    meter: Arc<dyn CoreMeter>,
+    latency: HistogramDuration,
+    start_errors: Counter,
+    wait_errors: Counter,
+    starts: Counter,
+    in_flight: UpDownCounter,
+    heartbeat_age: HistogramDuration,
+}
+
+/// What an attempt ended as, for the latency histogram's `outcome` label.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The part completed: `ok`.
+    Ok,
+    /// It failed (a remote outcome, bad input or trouble reaching the destination): `error`.
+    Error,
+}
+
+impl Outcome {
+    fn label(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Error => "error",
+        }
+    }
+}
+
+impl std::fmt::Debug for BridgeMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BridgeMetrics")
+            .field("meter", &self.meter)
+            .finish_non_exhaustive()
+    }
+}
+
+impl BridgeMetrics {
+    /// Instruments on `meter`.
+    pub fn new(meter: Arc<dyn CoreMeter>) -> Self {
+        let param = |name: &'static str, description: &'static str| {
+            MetricParameters::builder()
+                .name(name)
+                .description(description)
+                .build()
+        };
+        Self {
+            latency: meter.histogram_duration(param(
+                "temporal_bridge_call_latency",
+                "Time of one bridge activity attempt, from pickup to its result",
+            )),
+            start_errors: meter.counter(param(
+                "temporal_bridge_remote_start_errors",
+                "Failed requests to start a remote workflow",
+            )),
+            wait_errors: meter.counter(param(
+                "temporal_bridge_remote_wait_errors",
+                "Failed waits for a remote workflow's result (transport, not remote outcomes)",
+            )),
+            starts: meter.counter(param(
+                "temporal_bridge_remote_starts",
+                "Remote workflows started fresh or attached to",
+            )),
+            in_flight: meter.up_down_counter(param(
+                "temporal_bridge_calls_in_flight",
+                "Bridge activity attempts running now",
+            )),
+            heartbeat_age: meter.histogram_duration(param(
+                "temporal_bridge_heartbeat_age",
+                "Time since the attempt's previous heartbeat, at each heartbeat",
+            )),
+            meter,
+        }
+    }
+
+    /// Instruments that record nothing.
+    pub fn disabled() -> Self {
+        Self::new(Arc::new(NoOpCoreMeter))
+    }
+
+    /// The labels of a method's calls.
+    pub fn labels(&self, spec: &MethodSpec) -> MetricAttributes {
+        self.meter.new_attributes(NewAttributes::from(vec![
+            MetricKeyValue::new("method", format!("{}.{}", spec.trait_name, spec.method)),
+            MetricKeyValue::new("destination_cluster", spec.cluster),
+        ]))
+    }
+
+    /// One attempt started; the guard records its end.
+    pub fn attempt(self: &Arc<Self>, spec: &MethodSpec) -> AttemptGuard {
+        let labels = self.labels(spec);
+        self.in_flight.add(1, &labels);
+        AttemptGuard {
+            metrics: self.clone(),
+            labels,
+            started: std::time::Instant::now(),
+            last_beat: std::sync::Mutex::new(std::time::Instant::now()),
+            outcome: None,
+        }
+    }
+}
+
+/// Records an attempt's latency and leaves the in-flight count when dropped.
+pub struct AttemptGuard {
+    metrics: Arc<BridgeMetrics>,
+    labels: MetricAttributes,
+    started: std::time::Instant,
+    last_beat: std::sync::Mutex<std::time::Instant>,
+    outcome: Option<Outcome>,
+}
+
+impl AttemptGuard {
+    /// Sets how the attempt ended. Dropped without it (cancelled, or let go at shutdown), the
+    /// attempt is recorded as `abandoned`.
+    pub fn finish(&mut self, outcome: Outcome) {
+        self.outcome = Some(outcome);
+    }
+
+    /// A start request failed.
+    pub fn start_error(&self) {
+        self.metrics.start_errors.add(1, &self.labels);
+    }
+
+    /// A wait for the result failed in transport.
+    pub fn wait_error(&self) {
+        self.metrics.wait_errors.add(1, &self.labels);
+    }
+
+    /// The remote workflow was started (`fresh`) or an existing one attached to.
+    pub fn started(&self, fresh: bool) {
+        let labels = self.metrics.meter.extend_attributes(
+            self.labels.clone(),
+            NewAttributes::from(vec![MetricKeyValue::new(
+                "result",
+                if fresh { "fresh" } else { "attached" },
+            )]),
+        );
+        self.metrics.starts.add(1, &labels);
+    }
+
+    /// A heartbeat was recorded: its age is the time since the previous one (or the start).
+    pub fn heartbeat(&self) {
+        let now = std::time::Instant::now();
+        let mut last = self.last_beat.lock().unwrap_or_else(|e| e.into_inner());
+        let age: Duration = now - *last;
+        *last = now;
+        self.metrics.heartbeat_age.record(age, &self.labels);
+    }
+}
+
+impl Drop for AttemptGuard {
+    fn drop(&mut self) {
+        let outcome = self.outcome.map_or("abandoned", Outcome::label);
+        let labels = self.metrics.meter.extend_attributes(
+            self.labels.clone(),
+            NewAttributes::from(vec![MetricKeyValue::new("outcome", outcome)]),
+        );
+        self.metrics.latency.record(self.started.elapsed(), &labels);
+        self.metrics.in_flight.add(-1, &self.labels);
+    }
+}
