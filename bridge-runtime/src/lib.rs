@@ -30,6 +30,7 @@ mod activity;
 mod call;
 pub mod config;
 pub mod error;
+pub mod health;
 pub mod ids;
 pub mod metrics;
 mod pool;

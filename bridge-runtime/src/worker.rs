@@ -1,5 +1,6 @@
 //! The bridge worker: polls bridge task queues on the source cluster and runs bridge activities.
 
+use crate::health::{HealthState, Phase};
 use crate::metrics::BridgeMetrics;
 use crate::{
     activity::{BridgeShared, MethodHost},
@@ -104,9 +105,10 @@ pub struct BridgeWorker {
     grace_period: Duration,
     max_pollers: usize,
     metrics_address: Option<SocketAddr>,
+    health_address: Option<SocketAddr>,
 }
 
-/// Stops the metrics endpoint with the worker.
+/// Stops the metrics or health endpoint with the worker.
 struct ExporterGuard(tokio::task::AbortHandle);
 
 impl Drop for ExporterGuard {
@@ -127,7 +129,16 @@ impl BridgeWorker {
             grace_period: DEFAULT_GRACE_PERIOD,
             max_pollers: DEFAULT_MAX_POLLERS,
             metrics_address: None,
+            health_address: None,
         }
+    }
+
+    /// Serves `GET /healthz` and `GET /readyz` on `address` (see [`crate::health`]): readiness
+    /// holds while the worker polls and every cluster answers, and drops as soon as a stop is
+    /// requested.
+    pub fn health_address(mut self, address: SocketAddr) -> Self {
+        self.health_address = Some(address);
+        self
     }
 
     /// Serves Prometheus metrics on `address` (`GET /metrics`): the SDK's worker metrics and the
@@ -224,13 +235,29 @@ impl BridgeWorker {
     /// Runs until `stop` completes, then drains like [`BridgeWorker::run_until_signal`].
     pub async fn run_until(self, stop: impl Future<Output = ()>) -> Result<(), WorkerError> {
         self.check()?;
-        let source_client = self.pool.client(&self.source).await?;
         let destinations: BTreeSet<&'static str> = self
             .bridges
             .iter()
             .flat_map(|b| b.methods())
             .map(|s| s.cluster)
             .collect();
+        let health = HealthState::new(
+            self.pool.clone(),
+            &self.source,
+            &destinations.iter().copied().collect::<Vec<_>>(),
+        );
+        let _health_server = match self.health_address {
+            Some(address) => {
+                let (_, task) = crate::health::serve(address, health.clone())
+                    .await
+                    .map_err(|e| {
+                        WorkerError::Setting(format!("health endpoint on {address}: {e}"))
+                    })?;
+                Some(ExporterGuard(task.abort_handle()))
+            }
+            None => None,
+        };
+        let source_client = self.pool.client(&self.source).await?;
         for cluster in destinations {
             // A destination that is down now may be up when a call needs it; calls to it are
             // retried, so this is a warning, not a refusal to start.
@@ -318,9 +345,11 @@ impl BridgeWorker {
             async move { w.run().await.map_err(|e| (queue, e.to_string())) }
         }));
         tokio::pin!(runs);
+        health.set(Phase::Polling);
         let results = tokio::select! {
             results = &mut runs => results,
             _ = stop => {
+                health.set(Phase::Draining);
                 info!(grace_period = ?self.grace_period, "stop requested: no new calls, draining in-flight ones");
                 for stop in &stops {
                     stop();

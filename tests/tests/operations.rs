@@ -4,19 +4,69 @@ use bridge_runtime::BridgeWorker;
 use bridge_runtime::testing::WorkerThread;
 use std::time::Duration;
 use temporal_bridge_tests::{
-    EchoCallerWorkflow, FailCallerWorkflow, Harness, ProbeBridge, run_on_a,
+    A_QUEUE, EchoCallerWorkflow, FailCallerWorkflow, Harness, ProbeBridge, SleepCallerWorkflow,
+    result_of, run_on_a,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// `GET /metrics` over plain HTTP/1.1; returns the body.
-async fn scrape(address: &str) -> String {
-    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
-    let request = format!("GET /metrics HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
+/// `GET path` over plain HTTP/1.1; returns the status code and the body.
+async fn get(address: &str, path: &str) -> (u16, String) {
+    try_get(address, path)
+        .await
+        .unwrap_or_else(|e| panic!("GET {path} on {address}: {e}"))
+}
+
+/// [`get`], or the connection error (nothing listens yet).
+async fn try_get(address: &str, path: &str) -> std::io::Result<(u16, String)> {
+    let mut stream = tokio::net::TcpStream::connect(address).await?;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await?;
     let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    response
+    stream.read_to_string(&mut response).await?;
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP response: {response}"));
+    let body = response
+        .split_once("\r\n\r\n")
+        .map_or(String::new(), |(_, b)| b.to_owned());
+    Ok((status, body))
+}
+
+/// `GET /metrics`; returns the body.
+async fn scrape(address: &str) -> String {
+    let (status, body) = get(address, "/metrics").await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+fn free_address() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    format!("127.0.0.1:{port}")
+}
+
+/// Polls `path` until it answers `status`; returns the body.
+async fn wait_for(address: &str, path: &str, status: u16) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (now, body) = match try_get(address, path).await {
+            Ok(answer) => answer,
+            Err(e) => (0, format!("no answer: {e}")),
+        };
+        if now == status {
+            return body;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{path} still answers {now}, not {status}: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// The value of the first sample of `name` whose labels contain every one of `labels`.
@@ -32,12 +82,7 @@ fn sample(text: &str, name: &str, labels: &[&str]) -> Option<f64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_metrics_endpoint_serves_sdk_and_bridge_metrics_that_move_with_calls() {
     let h = Harness::start().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let address = format!("127.0.0.1:{port}");
+    let address = free_address();
     let _bridge = WorkerThread::bridge(
         "bridge",
         BridgeWorker::new(h.clusters.pool(), "a")
@@ -104,5 +149,62 @@ async fn the_metrics_endpoint_serves_sdk_and_bridge_metrics_that_move_with_calls
         after.contains("temporal_activity_execution_latency")
             || after.contains("temporal_activity_schedule_to_start_latency"),
         "the SDK's activity metrics: {after}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_follows_the_clusters_and_drops_while_draining() {
+    let mut h = Harness::start().await;
+    let address = free_address();
+    let bridge = WorkerThread::bridge(
+        "bridge",
+        BridgeWorker::new(h.clusters.pool(), "a")
+            .register(ProbeBridge)
+            .grace_period(Duration::from_secs(20))
+            .health_address(address.parse().unwrap()),
+    );
+    let ready = wait_for(&address, "/readyz", 200).await;
+    assert!(
+        ready.contains("source cluster `a`: ok") && ready.contains("destination cluster `b`: ok"),
+        "{ready}"
+    );
+    assert_eq!(get(&address, "/healthz").await.0, 200);
+    assert_eq!(get(&address, "/nowhere").await.0, 404);
+
+    // A destination that goes away takes readiness with it, and brings it back.
+    h.clusters.server_mut("b").stop();
+    let down = wait_for(&address, "/readyz", 503).await;
+    assert!(
+        down.contains("destination cluster `b`: ") && !down.contains("`b`: ok"),
+        "{down}"
+    );
+    assert_eq!(get(&address, "/healthz").await.0, 200, "alive all the same");
+    h.clusters.server_mut("b").restart().await.unwrap();
+    wait_for(&address, "/readyz", 200).await;
+
+    // A stop with a call in flight: not ready while it drains, alive until it exits.
+    let handle =
+        h.a.start_workflow(
+            SleepCallerWorkflow::run,
+            4,
+            temporalio_client::WorkflowStartOptions::new(A_QUEUE, "health-drain").build(),
+        )
+        .await
+        .unwrap();
+    let run_id = handle.run_id().unwrap().to_owned();
+    let remote_id = h
+        .remote_id_of_call("health-drain", &run_id, 0, Duration::from_secs(20))
+        .await;
+    h.wait_exists_on_b(&remote_id, Duration::from_secs(20))
+        .await;
+    let stopping = tokio::task::spawn_blocking(move || bridge.stop());
+    let draining = wait_for(&address, "/readyz", 503).await;
+    assert!(draining.contains("draining"), "{draining}");
+    assert_eq!(get(&address, "/healthz").await.0, 200);
+    stopping.await.unwrap().unwrap();
+    assert_eq!(
+        result_of(&handle).await,
+        "slept 4",
+        "the drained call finished"
     );
 }
