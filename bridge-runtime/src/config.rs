@@ -94,11 +94,17 @@ impl PoolConfig {
             origin: origin.to_owned(),
             message: e.to_string().trim_end().to_owned(),
         })?;
-        for (name, cluster) in &config.clusters {
+        config.validate(origin)?;
+        Ok(config)
+    }
+
+    /// Checks every cluster's name and settings; `origin` names the source in errors.
+    pub fn validate(&self, origin: &str) -> Result<(), ConfigError> {
+        for (name, cluster) in &self.clusters {
             validate_name(name, origin)?;
             cluster.validate(name, origin)?;
         }
-        Ok(config)
+        Ok(())
     }
 
     /// Adds or overrides clusters from `vars` (normally [`std::env::vars`]).
@@ -175,6 +181,157 @@ impl ClusterConfig {
             return Err(err("`namespace` is empty".to_owned()));
         }
         Ok(())
+    }
+}
+
+/// How a bridge process writes its logs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines (the default).
+    #[default]
+    Text,
+    /// One JSON object per line, with every span field.
+    Json,
+}
+
+impl std::str::FromStr for LogFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!("log format is `text` or `json`, got `{other}`")),
+        }
+    }
+}
+
+/// A bridge process's whole configuration file (see the README's Configuration section).
+///
+/// ```toml
+/// source = "a"                      # the cluster whose bridge queue this bridge polls
+/// max_concurrent_calls = 1000
+/// max_pollers = 50
+/// grace_period_secs = 10            # drain time after SIGTERM
+/// max_id_len = 1000
+/// metrics_address = "0.0.0.0:9464"  # Prometheus, GET /metrics
+/// health_address = "0.0.0.0:8080"   # GET /healthz and /readyz
+/// log_format = "json"               # or "text"
+///
+/// [clusters.a]
+/// address = "orders.temporal.internal:7233"
+/// [clusters.b]
+/// profile = "fulfillment-eu"
+/// ```
+///
+/// Every key but `source` is optional; clusters may come from the environment alone. Unknown
+/// keys are errors naming the key. Environment variables override the file:
+/// `TEMPORAL_BRIDGE_SOURCE`, `TEMPORAL_BRIDGE_METRICS_ADDRESS`, `TEMPORAL_BRIDGE_HEALTH_ADDRESS`,
+/// `TEMPORAL_BRIDGE_LOG_FORMAT`, and per cluster the `TEMPORAL_BRIDGE_CLUSTER_*` variables.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BridgeConfig {
+    /// The polled cluster's name.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// `BridgeWorker::max_concurrent_calls`.
+    #[serde(default)]
+    pub max_concurrent_calls: Option<usize>,
+    /// `BridgeWorker::max_pollers`.
+    #[serde(default)]
+    pub max_pollers: Option<usize>,
+    /// `BridgeWorker::grace_period`, in seconds.
+    #[serde(default)]
+    pub grace_period_secs: Option<u64>,
+    /// `BridgeWorker::max_id_len`.
+    #[serde(default)]
+    pub max_id_len: Option<usize>,
+    /// Where to serve Prometheus metrics.
+    #[serde(default)]
+    pub metrics_address: Option<std::net::SocketAddr>,
+    /// Where to serve `/healthz` and `/readyz`.
+    #[serde(default)]
+    pub health_address: Option<std::net::SocketAddr>,
+    /// Log lines as text or JSON.
+    #[serde(default)]
+    pub log_format: Option<LogFormat>,
+    /// The clusters, as in [`PoolConfig`].
+    #[serde(default)]
+    pub clusters: BTreeMap<String, ClusterConfig>,
+}
+
+/// Prefix of the bridge-level environment overrides.
+pub const BRIDGE_ENV_PREFIX: &str = "TEMPORAL_BRIDGE_";
+
+impl BridgeConfig {
+    /// Parses a TOML document; `origin` names it in errors.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Self, ConfigError> {
+        let config: BridgeConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            origin: origin.to_owned(),
+            message: e.to_string().trim_end().to_owned(),
+        })?;
+        // The clusters' own checks, with the same messages as a pool file.
+        config.pool_config().validate(origin)?;
+        Ok(config)
+    }
+
+    /// Applies `TEMPORAL_BRIDGE_*` overrides from `vars` (normally [`std::env::vars`]).
+    pub fn apply_env(
+        &mut self,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<(), ConfigError> {
+        let vars: Vec<(String, String)> = vars.into_iter().collect();
+        let bad = |key: &str, message: String| ConfigError::Parse {
+            origin: format!("environment variable `{key}`"),
+            message,
+        };
+        for (key, value) in &vars {
+            let Some(field) = key.strip_prefix(BRIDGE_ENV_PREFIX) else {
+                continue;
+            };
+            match field {
+                "SOURCE" => self.source = Some(value.clone()),
+                "METRICS_ADDRESS" => {
+                    self.metrics_address = Some(
+                        value
+                            .parse()
+                            .map_err(|e| bad(key, format!("{e}: `{value}`")))?,
+                    )
+                }
+                "HEALTH_ADDRESS" => {
+                    self.health_address = Some(
+                        value
+                            .parse()
+                            .map_err(|e| bad(key, format!("{e}: `{value}`")))?,
+                    )
+                }
+                "LOG_FORMAT" => self.log_format = Some(value.parse().map_err(|e| bad(key, e))?),
+                // The config file's path, read by the CLI; the clusters' own variables.
+                "CONFIG" => {}
+                _ if field.starts_with("CLUSTER_") => {}
+                _ => {
+                    return Err(bad(
+                        key,
+                        "unknown; the bridge reads TEMPORAL_BRIDGE_SOURCE, _METRICS_ADDRESS, \
+                         _HEALTH_ADDRESS, _LOG_FORMAT, _CONFIG and _CLUSTER_<NAME>_*"
+                            .to_owned(),
+                    ));
+                }
+            }
+        }
+        let mut pool = PoolConfig {
+            clusters: std::mem::take(&mut self.clusters),
+        };
+        pool.apply_env(vars)?;
+        self.clusters = pool.clusters;
+        Ok(())
+    }
+
+    /// The clusters, for [`crate::ClusterPool::from_pool_config`].
+    pub fn pool_config(&self) -> PoolConfig {
+        PoolConfig {
+            clusters: self.clusters.clone(),
+        }
     }
 }
 
@@ -292,6 +449,51 @@ mod tests {
             "{shown}"
         );
         assert!(shown.contains("<redacted>"), "{shown}");
+    }
+
+    #[test]
+    fn bridge_config_reads_its_keys_and_env_overrides_them() {
+        let mut c = BridgeConfig::from_toml(
+            "source = \"a\"\nmax_pollers = 7\nhealth_address = \"127.0.0.1:8080\"\n\
+             log_format = \"json\"\n[clusters.a]\naddress = \"x:1\"\n",
+            "bridge.toml",
+        )
+        .unwrap();
+        assert_eq!(c.max_pollers, Some(7));
+        assert_eq!(c.log_format, Some(LogFormat::Json));
+        c.apply_env(vars(&[
+            ("TEMPORAL_BRIDGE_SOURCE", "b"),
+            ("TEMPORAL_BRIDGE_LOG_FORMAT", "text"),
+            ("TEMPORAL_BRIDGE_CLUSTER_B_ADDRESS", "y:1"),
+        ]))
+        .unwrap();
+        assert_eq!(c.source.as_deref(), Some("b"));
+        assert_eq!(c.log_format, Some(LogFormat::Text));
+        assert_eq!(c.clusters["b"].address.as_deref(), Some("y:1"));
+        assert_eq!(c.clusters["a"].address.as_deref(), Some("x:1"));
+    }
+
+    #[test]
+    fn bridge_config_errors_name_the_key_or_variable() {
+        let e = BridgeConfig::from_toml("sorce = \"a\"\n", "bridge.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("sorce") && e.contains("bridge.toml"), "{e}");
+        let e = BridgeConfig::from_toml("[clusters.b]\nnamespace = \"x\"\n", "bridge.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`b`") && e.contains("address"), "{e}");
+        for (key, value) in [
+            ("TEMPORAL_BRIDGE_HEALTH_ADDRESS", "localhost"),
+            ("TEMPORAL_BRIDGE_LOG_FORMAT", "xml"),
+            ("TEMPORAL_BRIDGE_SORUCE", "a"),
+        ] {
+            let e = BridgeConfig::default()
+                .apply_env(vars(&[(key, value)]))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(key), "{e}");
+        }
     }
 
     #[test]

@@ -23,7 +23,7 @@ use temporalio_common::protos::temporal::api::workflowservice::v1::DescribeNames
 use tracing::{debug, info};
 
 /// How long a readiness probe waits for each cluster.
-const CLUSTER_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+pub(crate) const CLUSTER_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Where the worker stands, as readiness sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,7 +110,7 @@ impl HealthState {
 }
 
 /// One cheap request that the cluster's frontend answers only when it can serve the namespace.
-async fn check(pool: &ClusterPool, name: &str) -> Result<(), String> {
+pub(crate) async fn check(pool: &ClusterPool, name: &str) -> Result<(), String> {
     let mut client = pool.client(name).await.map_err(|e| e.to_string())?;
     let namespace = client.namespace();
     WorkflowService::describe_namespace(

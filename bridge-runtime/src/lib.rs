@@ -28,6 +28,7 @@
 
 mod activity;
 mod call;
+pub mod cli;
 pub mod config;
 pub mod error;
 pub mod health;

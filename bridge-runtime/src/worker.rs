@@ -1,5 +1,6 @@
 //! The bridge worker: polls bridge task queues on the source cluster and runs bridge activities.
 
+use crate::config::BridgeConfig;
 use crate::health::{HealthState, Phase};
 use crate::metrics::BridgeMetrics;
 use crate::{
@@ -182,6 +183,44 @@ impl BridgeWorker {
         self
     }
 
+    /// Applies the settings a [`BridgeConfig`] file gives (those it leaves out keep their
+    /// values).
+    pub fn with_config(mut self, config: &BridgeConfig) -> Self {
+        if let Some(n) = config.max_concurrent_calls {
+            self.max_concurrent_calls = n;
+        }
+        if let Some(n) = config.max_pollers {
+            self = self.max_pollers(n);
+        }
+        if let Some(secs) = config.grace_period_secs {
+            self.grace_period = Duration::from_secs(secs);
+        }
+        if let Some(n) = config.max_id_len {
+            self.max_id_len = n;
+        }
+        if config.metrics_address.is_some() {
+            self.metrics_address = config.metrics_address;
+        }
+        if config.health_address.is_some() {
+            self.health_address = config.health_address;
+        }
+        self
+    }
+
+    /// The polled cluster's name.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The destination clusters the registered bridges name.
+    pub fn destinations(&self) -> BTreeSet<&'static str> {
+        self.bridges
+            .iter()
+            .flat_map(|b| b.methods())
+            .map(|s| s.cluster)
+            .collect()
+    }
+
     /// Checks the registrations against the pool without connecting: every cluster a bridge
     /// needs must be in the pool.
     pub fn check(&self) -> Result<(), WorkerError> {
@@ -235,12 +274,7 @@ impl BridgeWorker {
     /// Runs until `stop` completes, then drains like [`BridgeWorker::run_until_signal`].
     pub async fn run_until(self, stop: impl Future<Output = ()>) -> Result<(), WorkerError> {
         self.check()?;
-        let destinations: BTreeSet<&'static str> = self
-            .bridges
-            .iter()
-            .flat_map(|b| b.methods())
-            .map(|s| s.cluster)
-            .collect();
+        let destinations = self.destinations();
         let health = HealthState::new(
             self.pool.clone(),
             &self.source,

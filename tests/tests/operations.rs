@@ -208,3 +208,172 @@ async fn readiness_follows_the_clusters_and_drops_while_draining() {
         "the drained call finished"
     );
 }
+
+const CLI_BRIDGE: &str = env!("CARGO_BIN_EXE_cli-bridge");
+
+/// Writes a bridge configuration file for this test and returns its path.
+fn config_file(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("bridge-ops-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn clusters_toml(a: &str, b: &str) -> String {
+    format!("[clusters.a]\naddress = \"{a}\"\n[clusters.b]\naddress = \"{b}\"\n")
+}
+
+/// Runs `cli-bridge --config PATH check-config` with no `TEMPORAL_BRIDGE_*` variables around.
+fn check_config(path: &std::path::Path) -> (Option<i32>, String) {
+    let out = std::process::Command::new(CLI_BRIDGE)
+        .arg("--config")
+        .arg(path)
+        .arg("check-config")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code(), text)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_config_connects_to_every_cluster_and_names_the_one_that_fails() {
+    let h = Harness::start().await;
+    let (a, b) = (
+        h.clusters.server("a").address(),
+        h.clusters.server("b").address(),
+    );
+
+    let good = config_file(
+        "good.toml",
+        &format!("source = \"a\"\n{}", clusters_toml(a, b)),
+    );
+    let (code, text) = check_config(&good);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(&format!("ok    cluster `a` (source) at {a}")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("ok    cluster `b` (destination) at {b}")),
+        "{text}"
+    );
+
+    let b_down = config_file(
+        "b-down.toml",
+        &format!("source = \"a\"\n{}", clusters_toml(a, "127.0.0.1:1")),
+    );
+    let (code, text) = check_config(&b_down);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains(&format!("ok    cluster `a` (source) at {a}")),
+        "{text}"
+    );
+    assert!(
+        text.contains("FAIL  cluster `b` (destination) at 127.0.0.1:1: "),
+        "{text}"
+    );
+
+    for (file, text, culprit) in [
+        ("no-source.toml", clusters_toml(a, b), "no source cluster"),
+        (
+            "typo.toml",
+            format!(
+                "source = \"a\"\nmax_concurent_calls = 5\n{}",
+                clusters_toml(a, b)
+            ),
+            "max_concurent_calls",
+        ),
+        (
+            "bad-format.toml",
+            format!(
+                "source = \"a\"\nlog_format = \"xml\"\n{}",
+                clusters_toml(a, b)
+            ),
+            "log_format",
+        ),
+    ] {
+        let (code, out) = check_config(&config_file(file, &text));
+        assert_eq!(code, Some(1), "{file}: {out}");
+        assert!(out.contains(culprit), "{file} names `{culprit}`: {out}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_bridge_runs_from_its_file_with_json_logs_health_and_metrics() {
+    let h = Harness::start().await;
+    let (a, b) = (
+        h.clusters.server("a").address(),
+        h.clusters.server("b").address(),
+    );
+    let (health, metrics) = (free_address(), free_address());
+    let path = config_file(
+        "run.toml",
+        &format!(
+            "source = \"a\"\ngrace_period_secs = 5\nhealth_address = \"{health}\"\n\
+             metrics_address = \"{metrics}\"\nlog_format = \"json\"\n{}",
+            clusters_toml(a, b)
+        ),
+    );
+    let log = path.with_extension("log");
+    let mut bridge = std::process::Command::new(CLI_BRIDGE)
+        .arg("--config")
+        .arg(&path)
+        .env("RUST_LOG", "bridge_runtime=info")
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    wait_for(&health, "/readyz", 200).await;
+
+    let (echoes, _) = run_on_a(&h, EchoCallerWorkflow::run, vec!["cli".into()], "cli-echo").await;
+    assert_eq!(echoes[0].tag, "cli");
+    let scraped = scrape(&metrics).await;
+    assert_eq!(
+        sample(
+            &scraped,
+            "temporal_bridge_call_latency_count",
+            &["method=\"Probe.echo\"", "outcome=\"ok\""]
+        ),
+        Some(1.0),
+        "{scraped}"
+    );
+
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &bridge.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exited = tokio::task::spawn_blocking(move || bridge.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(exited.success(), "{exited}");
+
+    // Every line is JSON; the call's lines carry the call's fields.
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let completed = lines
+        .iter()
+        .find(|l| l["fields"]["message"] == "remote workflow completed")
+        .unwrap_or_else(|| panic!("no completion line: {text}"));
+    let span = &completed["span"];
+    assert_eq!(span["method"], "Probe.echo", "{completed}");
+    assert_eq!(span["source_cluster"], "a", "{completed}");
+    assert_eq!(span["destination_cluster"], "b", "{completed}");
+    assert_eq!(span["source_workflow_id"], "cli-echo", "{completed}");
+    assert_eq!(span["remote_queue"], "probe-b", "{completed}");
+    assert_eq!(span["attempt"], 1, "{completed}");
+    assert!(
+        span["remote_workflow_id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("Probe.echo/a/default/cli-echo/")),
+        "{completed}"
+    );
+}
