@@ -56,6 +56,81 @@ pub struct ClusterConfig {
     /// An API key, sent as `authorization: Bearer <key>`; overrides the profile's. Never logged.
     #[serde(default)]
     pub api_key: Option<Secret>,
+    /// TLS to the cluster (and mTLS with a client certificate); overrides the profile's.
+    #[serde(default)]
+    pub tls: Option<TlsConfig>,
+    /// Extra gRPC headers on every request, as the CLI profile's `grpc_meta`. Values are
+    /// treated as secrets.
+    #[serde(default)]
+    pub grpc_meta: BTreeMap<String, Secret>,
+}
+
+/// TLS settings of a cluster, with the field names of a `temporal.toml` profile's `tls` table.
+/// Each certificate or key is a path or inline PEM data, not both.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// Connect without TLS even though the table exists.
+    #[serde(default)]
+    pub disabled: bool,
+    /// The CA that signed the server's certificate (default: the system's roots).
+    #[serde(default)]
+    pub server_ca_cert_path: Option<PathBuf>,
+    /// The same, as PEM text.
+    #[serde(default)]
+    pub server_ca_cert_data: Option<String>,
+    /// The name to verify the server's certificate against (default: the address's host).
+    #[serde(default)]
+    pub server_name: Option<String>,
+    /// The client certificate for mTLS.
+    #[serde(default)]
+    pub client_cert_path: Option<PathBuf>,
+    /// The same, as PEM text.
+    #[serde(default)]
+    pub client_cert_data: Option<String>,
+    /// The client certificate's private key.
+    #[serde(default)]
+    pub client_key_path: Option<PathBuf>,
+    /// The same, as PEM text. Never logged.
+    #[serde(default)]
+    pub client_key_data: Option<Secret>,
+}
+
+impl TlsConfig {
+    fn validate(&self) -> Result<(), String> {
+        let both = |a: bool, b: bool, what: &str| {
+            if a && b {
+                Err(format!(
+                    "`tls`: set `{what}_path` or `{what}_data`, not both"
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        both(
+            self.server_ca_cert_path.is_some(),
+            self.server_ca_cert_data.is_some(),
+            "server_ca_cert",
+        )?;
+        both(
+            self.client_cert_path.is_some(),
+            self.client_cert_data.is_some(),
+            "client_cert",
+        )?;
+        both(
+            self.client_key_path.is_some(),
+            self.client_key_data.is_some(),
+            "client_key",
+        )?;
+        let cert = self.client_cert_path.is_some() || self.client_cert_data.is_some();
+        let key = self.client_key_path.is_some() || self.client_key_data.is_some();
+        if cert != key {
+            return Err(
+                "`tls`: a client certificate needs its key and a key its certificate".to_owned(),
+            );
+        }
+        Ok(())
+    }
 }
 
 /// A credential from configuration: its `Debug` and `Display` show `<redacted>`, never the value.
@@ -179,6 +254,9 @@ impl ClusterConfig {
         }
         if matches!(&self.namespace, Some(ns) if ns.trim().is_empty()) {
             return Err(err("`namespace` is empty".to_owned()));
+        }
+        if let Some(tls) = &self.tls {
+            tls.validate().map_err(err)?;
         }
         Ok(())
     }
@@ -449,6 +527,44 @@ mod tests {
             "{shown}"
         );
         assert!(shown.contains("<redacted>"), "{shown}");
+    }
+
+    #[test]
+    fn tls_and_grpc_meta_parse_validate_and_stay_out_of_debug() {
+        let c = PoolConfig::from_toml(
+            "[clusters.b]\naddress = \"x:1\"\n[clusters.b.tls]\nserver_name = \"b.example\"\n\
+             client_cert_data = \"CERT\"\nclient_key_data = \"KEY-MATERIAL-77\"\n\
+             [clusters.b.grpc_meta]\nx-tenant-token = \"TOKEN-99\"\n",
+            "f.toml",
+        )
+        .unwrap();
+        let tls = c.clusters["b"].tls.as_ref().unwrap();
+        assert_eq!(tls.server_name.as_deref(), Some("b.example"));
+        assert_eq!(
+            tls.client_key_data.as_ref().unwrap().expose(),
+            "KEY-MATERIAL-77"
+        );
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("KEY-MATERIAL-77") && !shown.contains("TOKEN-99"),
+            "{shown}"
+        );
+        for (text, culprit) in [
+            ("client_cert_data = \"C\"\n", "needs its key"),
+            (
+                "server_ca_cert_path = \"a\"\nserver_ca_cert_data = \"b\"\n",
+                "server_ca_cert",
+            ),
+            ("client_crt_path = \"a\"\n", "client_crt_path"),
+        ] {
+            let e = PoolConfig::from_toml(
+                &format!("[clusters.b]\naddress = \"x:1\"\n[clusters.b.tls]\n{text}"),
+                "f.toml",
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(e.contains(culprit), "{e}");
+        }
     }
 
     #[test]

@@ -1,12 +1,12 @@
 //! The multi-cluster client pool: one shared SDK [`Client`] per named cluster.
 
 use crate::{
-    config::{ClusterConfig, DEFAULT_NAMESPACE, PoolConfig, validate_name},
+    config::{ClusterConfig, DEFAULT_NAMESPACE, PoolConfig, Secret, TlsConfig, validate_name},
     error::{ConfigError, PoolError},
 };
 use std::{collections::BTreeMap, fmt, path::Path, str::FromStr, sync::Arc};
 use temporalio_client::{
-    Client, ClientOptions, Connection, ConnectionOptions, Url,
+    Client, ClientOptions, ClientTlsOptions, Connection, ConnectionOptions, TlsOptions, Url,
     envconfig::{DataSource, LoadClientConfigProfileOptions},
 };
 use tokio::sync::OnceCell;
@@ -236,6 +236,19 @@ async fn connect(name: &str, config: &ClusterConfig) -> Result<Client, PoolError
     if let Some(key) = &config.api_key {
         conn_opts.api_key = Some(key.expose().to_owned());
     }
+    if let Some(tls) = config.tls.as_ref().filter(|t| !t.disabled) {
+        conn_opts.tls_options = Some(tls_options(tls).map_err(invalid)?);
+        conn_opts
+            .target
+            .set_scheme("https")
+            .map_err(|()| invalid(format!("cannot use TLS with `{}`", conn_opts.target)))?;
+    }
+    if !config.grpc_meta.is_empty() {
+        let headers = conn_opts.headers.get_or_insert_with(Default::default);
+        for (name, value) in &config.grpc_meta {
+            headers.insert(name.clone(), value.expose().to_owned());
+        }
+    }
     let address = conn_opts.target.to_string();
     let connection = Connection::connect(conn_opts)
         .await
@@ -251,6 +264,51 @@ async fn connect(name: &str, config: &ClusterConfig) -> Result<Client, PoolError
             message: e.to_string(),
         }
     })
+}
+
+/// The SDK's TLS options from a cluster's `tls` table, reading the files it names.
+fn tls_options(tls: &TlsConfig) -> Result<TlsOptions, String> {
+    let pem = |path: &Option<std::path::PathBuf>,
+               data: Option<&str>,
+               what: &str|
+     -> Result<Option<Vec<u8>>, String> {
+        match (path, data) {
+            (Some(path), _) => std::fs::read(path)
+                .map(Some)
+                .map_err(|e| format!("`tls.{what}_path` `{}`: {e}", path.display())),
+            (None, Some(data)) => Ok(Some(data.as_bytes().to_vec())),
+            (None, None) => Ok(None),
+        }
+    };
+    let ca = pem(
+        &tls.server_ca_cert_path,
+        tls.server_ca_cert_data.as_deref(),
+        "server_ca_cert",
+    )?;
+    let cert = pem(
+        &tls.client_cert_path,
+        tls.client_cert_data.as_deref(),
+        "client_cert",
+    )?;
+    let key = pem(
+        &tls.client_key_path,
+        tls.client_key_data.as_ref().map(Secret::expose),
+        "client_key",
+    )?;
+    let client = match (cert, key) {
+        (Some(client_cert), Some(client_private_key)) => Some(
+            ClientTlsOptions::builder()
+                .client_cert(client_cert)
+                .client_private_key(client_private_key)
+                .build(),
+        ),
+        _ => None,
+    };
+    Ok(TlsOptions::builder()
+        .maybe_server_root_ca_cert(ca)
+        .maybe_domain(tls.server_name.clone())
+        .maybe_client_tls_options(client)
+        .build())
 }
 
 #[cfg(test)]
@@ -276,6 +334,29 @@ mod tests {
             .unwrap();
         let e = pool.client("b").await.unwrap_err().to_string();
         assert!(e.contains("`b`") && e.contains("127.0.0.1:1"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_missing_tls_file_is_named_with_the_cluster() {
+        let pool = ClusterPool::builder()
+            .cluster_config(
+                "b",
+                ClusterConfig {
+                    address: Some("127.0.0.1:1".into()),
+                    tls: Some(TlsConfig {
+                        server_ca_cert_path: Some("/nonexistent/ca.pem".into()),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+            )
+            .build()
+            .unwrap();
+        let e = pool.client("b").await.unwrap_err().to_string();
+        assert!(
+            e.contains("`b`") && e.contains("/nonexistent/ca.pem"),
+            "{e}"
+        );
     }
 
     #[test]

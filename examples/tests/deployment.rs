@@ -115,8 +115,51 @@ fn the_deployment_matches_the_binary_and_its_configuration() {
         of_kind(&docs, "ConfigMap")["metadata"]["name"].as_str()
     );
 
-    // Every environment variable is one the bridge reads, and secrets come from the Secret.
+    // Every TLS file the configuration names is a key of the Secret, mounted where it says.
     let secret = of_kind(&docs, "Secret");
+    let mounts = container["volumeMounts"].as_vec().unwrap();
+    let volumes = spec["volumes"].as_vec().unwrap();
+    for cluster in config.clusters.values() {
+        let Some(tls) = &cluster.tls else { continue };
+        for path in [
+            &tls.server_ca_cert_path,
+            &tls.client_cert_path,
+            &tls.client_key_path,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let (dir, file) = (
+                path.parent().unwrap(),
+                path.file_name().unwrap().to_str().unwrap(),
+            );
+            let mount = mounts
+                .iter()
+                .find(|m| m["mountPath"].as_str() == dir.to_str())
+                .unwrap_or_else(|| panic!("nothing mounted at {}", dir.display()));
+            let volume = volumes
+                .iter()
+                .find(|v| v["name"] == mount["name"])
+                .expect("the mount's volume");
+            assert_eq!(
+                volume["secret"]["secretName"].as_str(),
+                secret["metadata"]["name"].as_str(),
+                "{} comes from the Secret",
+                path.display()
+            );
+            assert!(
+                volume["secret"]["items"]
+                    .as_vec()
+                    .unwrap()
+                    .iter()
+                    .any(|i| i["path"].as_str() == Some(file)
+                        && !secret["stringData"][i["key"].as_str().unwrap()].is_badvalue()),
+                "the Secret provides {file}"
+            );
+        }
+    }
+
+    // Every environment variable is one the bridge reads, and secrets come from the Secret.
     let mut vars = Vec::new();
     for var in container["env"].as_vec().unwrap() {
         let name = var["name"].as_str().unwrap().to_owned();

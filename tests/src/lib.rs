@@ -1,6 +1,8 @@
 //! Fixtures of the integration tests: a contract with probe workflows on cluster B, caller
 //! workflows on cluster A, and helpers that start real clusters, workers and bridge processes.
 
+pub mod tls;
+
 use bridge_runtime::{
     BridgeError,
     ids::{CallSite, DEFAULT_MAX_ID_LEN, finalize_id},

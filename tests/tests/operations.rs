@@ -3,6 +3,7 @@
 use bridge_runtime::BridgeWorker;
 use bridge_runtime::testing::WorkerThread;
 use std::time::Duration;
+use temporal_bridge_tests::tls::{Pki, TlsProxy};
 use temporal_bridge_tests::{
     A_QUEUE, EchoCallerWorkflow, FailCallerWorkflow, Harness, ProbeBridge, SleepCallerWorkflow,
     result_of, run_on_a,
@@ -376,4 +377,180 @@ async fn the_cli_bridge_runs_from_its_file_with_json_logs_health_and_metrics() {
             .is_some_and(|id| id.starts_with("Probe.echo/a/default/cli-echo/")),
         "{completed}"
     );
+}
+
+/// A `cli-bridge` process with this configuration, its output in `log`; killed on drop.
+struct CliBridge(std::process::Child);
+
+impl CliBridge {
+    fn spawn(config: &std::path::Path, log: &std::path::Path) -> CliBridge {
+        let out = std::fs::File::create(log).unwrap();
+        CliBridge(
+            std::process::Command::new(CLI_BRIDGE)
+                .arg("--config")
+                .arg(config)
+                .env("RUST_LOG", "debug")
+                .stdout(out.try_clone().unwrap())
+                .stderr(out)
+                .spawn()
+                .unwrap(),
+        )
+    }
+}
+
+impl Drop for CliBridge {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts a one-second sleep call on A and returns the last failure of its bridge activity once
+/// it has been retried.
+async fn failing_call(h: &Harness, workflow_id: &str) -> String {
+    h.a.start_workflow(
+        SleepCallerWorkflow::run,
+        1,
+        temporalio_client::WorkflowStartOptions::new(A_QUEUE, workflow_id).build(),
+    )
+    .await
+    .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let pending = h.pending_activities_on_a(workflow_id).await;
+        if let Some(f) = pending
+            .iter()
+            .find(|p| p.attempt >= 2)
+            .and_then(|p| p.last_failure.as_ref())
+        {
+            return f.message.clone();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{workflow_id} was not retried: {pending:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_mtls_and_api_keys_through_nginx_work_and_wrong_credentials_are_named() {
+    let h = Harness::start().await;
+    let dir = std::env::temp_dir().join(format!("bridge-tls-{}", std::process::id()));
+    let pki = Pki::generate(&dir);
+    let api_key = "sk-proxy-5e1d07c3a9b4";
+    let proxy = TlsProxy::start(h.clusters.server("b").address(), &pki, api_key);
+    let a = h.clusters.server("a").address();
+    let config = |name: &str, b: String| {
+        config_file(
+            name,
+            &format!("source = \"a\"\n[clusters.a]\naddress = \"{a}\"\n{b}"),
+        )
+    };
+    let tls = |address: &str, extra: &str| {
+        format!(
+            "[clusters.b]\naddress = \"{address}\"\n{extra}[clusters.b.tls]\n\
+             server_ca_cert_path = \"{}\"\nserver_name = \"localhost\"\n",
+            pki.ca_cert.display()
+        )
+    };
+    let client = |cert: &std::path::Path, key: &std::path::Path| {
+        format!(
+            "client_cert_path = \"{}\"\nclient_key_path = \"{}\"\n",
+            cert.display(),
+            key.display()
+        )
+    };
+    let mut logs = Vec::new();
+
+    // Wrong or missing credentials: each call is retried with an error naming cluster `b`.
+    for (case, b, why) in [
+        (
+            "no-client-cert",
+            tls(&proxy.mtls_address, ""),
+            "client certificate",
+        ),
+        (
+            "rogue-client-cert",
+            tls(&proxy.mtls_address, "") + &client(&pki.rogue_cert, &pki.rogue_key),
+            "client certificate",
+        ),
+        (
+            "wrong-api-key",
+            tls(&proxy.api_key_address, "api_key = \"sk-wrong-0000\"\n"),
+            "API key",
+        ),
+    ] {
+        let log = dir.join(format!("{case}.log"));
+        let bridge = CliBridge::spawn(&config(&format!("{case}.toml"), b), &log);
+        let failure = failing_call(&h, &format!("tls-{case}")).await;
+        println!("TLS {case}: {failure}");
+        assert!(
+            failure.contains("`b`"),
+            "{case} names the cluster: {failure}"
+        );
+        assert!(
+            failure.contains("Unauthenticated") && failure.contains(why),
+            "{case} says why: {failure}"
+        );
+        drop(bridge);
+        logs.push(log);
+    }
+
+    // The right client certificate, then the right API key: calls go through, and the calls
+    // left by the failing bridges finish too.
+    let mtls_log = dir.join("mtls.log");
+    let mtls = CliBridge::spawn(
+        &config(
+            "mtls.toml",
+            tls(&proxy.mtls_address, "") + &client(&pki.client_cert, &pki.client_key),
+        ),
+        &mtls_log,
+    );
+    let (echoes, _) = run_on_a(&h, EchoCallerWorkflow::run, vec!["mtls".into()], "tls-mtls").await;
+    assert_eq!(echoes[0].tag, "mtls");
+    for case in ["no-client-cert", "rogue-client-cert", "wrong-api-key"] {
+        let handle =
+            h.a.get_workflow_handle::<SleepCallerWorkflow>(format!("tls-{case}"));
+        assert_eq!(result_of(&handle).await, "slept 1", "{case} was not lost");
+    }
+    drop(mtls);
+    logs.push(mtls_log);
+    let keyed_log = dir.join("api-key.log");
+    let keyed = CliBridge::spawn(
+        &config(
+            "api-key.toml",
+            tls(
+                &proxy.api_key_address,
+                &format!("api_key = \"{api_key}\"\n"),
+            ),
+        ),
+        &keyed_log,
+    );
+    let (echoes, _) = run_on_a(
+        &h,
+        EchoCallerWorkflow::run,
+        vec!["keyed".into()],
+        "tls-api-key",
+    )
+    .await;
+    assert_eq!(echoes[0].tag, "keyed");
+    drop(keyed);
+    logs.push(keyed_log);
+
+    // No key, token or private key in any log, at debug level.
+    let client_key = std::fs::read_to_string(&pki.client_key).unwrap();
+    let key_body = client_key.lines().nth(1).unwrap();
+    for log in &logs {
+        let text = std::fs::read_to_string(log).unwrap();
+        assert!(
+            text.lines().count() > 10,
+            "{} holds the bridge's log",
+            log.display()
+        );
+        for secret in [api_key, "sk-wrong-0000", key_body] {
+            assert!(!text.contains(secret), "{} leaks a secret", log.display());
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
