@@ -36,7 +36,10 @@ use temporalio_common::{
         SerializationContext, SerializationContextData, TemporalDeserializable,
     },
     error::{ApplicationFailure, IncomingError},
-    protos::temporal::api::{common::v1::Payload, enums::v1::PendingActivityState},
+    protos::temporal::api::{
+        common::v1::{Header, Payload},
+        enums::v1::PendingActivityState,
+    },
 };
 use temporalio_sdk::activities::{
     ActivityContext, ActivityDefinitions, ActivityError, ActivityImplementer, ExecutableActivity,
@@ -254,8 +257,9 @@ async fn run_call(
     }
     let header = decode_header(spec, &payloads.remove(0))?;
     let header_start_args = header.start_args;
-    // The caller's overrides of the method's remote timeouts.
-    let remote_timeouts = RemoteTimeouts {
+    // The caller's overrides of the method's remote timeouts, and its trace context.
+    let remote_start = RemoteStart {
+        trace: ctx.headers().get(TRACE_HEADER).cloned(),
         execution: header
             .execution_timeout_ms
             .map(Duration::from_millis)
@@ -374,7 +378,7 @@ async fn run_call(
                     &remote_id,
                     payloads,
                     handler_args,
-                    remote_timeouts,
+                    &remote_start,
                     &info.activity_id,
                 )
                 .await?;
@@ -396,7 +400,7 @@ async fn run_call(
                 Part::Call | Part::Start => {
                     // A handle without a run id is an attach to a closed execution. Attaching
                     // to a running one is counted as fresh: the SDK's start does not say.
-                    start_or_attach(&client, spec, &remote_id, payloads, remote_timeouts)
+                    start_or_attach(&client, spec, &remote_id, payloads, &remote_start)
                         .await
                         .inspect(|h| metered.started(h.run_id().is_some()))
                         .inspect_err(|_| metered.start_error())?
@@ -457,7 +461,7 @@ async fn with_start(
     remote_id: &str,
     start_args: Vec<Payload>,
     handler_args: Vec<Payload>,
-    timeouts: RemoteTimeouts,
+    start: &RemoteStart,
     call_position: &str,
 ) -> Result<RawValue, ActivityError> {
     let Some(started) = spec.with_start else {
@@ -473,7 +477,7 @@ async fn with_start(
     let reuse = id_reuse_policy(started);
     match spec.kind {
         MethodKind::Signal(name) => {
-            let options = start_options(started, remote_id, timeouts);
+            let options = start_options(started, remote_id, start);
             let result = client
                 .signal_with_start_workflow(
                     workflow,
@@ -508,8 +512,8 @@ async fn with_start(
                 WorkflowIdConflictPolicy::UseExisting,
             )
             .id_reuse_policy(reuse)
-            .maybe_execution_timeout(timeouts.execution)
-            .maybe_run_timeout(timeouts.run)
+            .maybe_execution_timeout(start.execution)
+            .maybe_run_timeout(start.run)
             .maybe_retry_policy(started.workflow_retry.map(|r| r.to_policy(&[])))
             .update_id(format!("{remote_id}/update/{call_position}"))
             .build();
@@ -783,26 +787,32 @@ async fn heartbeating<T>(
 ///
 /// The returned handle names the started run, or no run (the id's latest) when attaching to a
 /// closed execution.
-/// The remote workflow's timeouts for one call.
-#[derive(Clone, Copy)]
-struct RemoteTimeouts {
+///
+/// How the remote workflow of one call is started: its timeouts, and the caller's trace context.
+#[derive(Clone)]
+struct RemoteStart {
     execution: Option<Duration>,
     run: Option<Duration>,
+    /// The `_tracer-data` header of the caller's activity, passed on to the remote start so
+    /// that one trace spans both clusters (see [`TRACE_HEADER`]).
+    trace: Option<Payload>,
 }
+
+/// The Temporal header in which every SDK's OpenTelemetry support carries trace context.
+pub const TRACE_HEADER: &str = "_tracer-data";
 
 /// How the bridge starts `spec`'s workflow under `remote_id`: attach to a running execution
 /// instead of failing, and (by default) never start a second one after the first has closed.
-fn start_options(
-    spec: &MethodSpec,
-    remote_id: &str,
-    timeouts: RemoteTimeouts,
-) -> WorkflowStartOptions {
+fn start_options(spec: &MethodSpec, remote_id: &str, start: &RemoteStart) -> WorkflowStartOptions {
     WorkflowStartOptions::new(spec.queue, remote_id)
         .id_conflict_policy(WorkflowIdConflictPolicy::UseExisting)
         .id_reuse_policy(id_reuse_policy(spec))
         .maybe_retry_policy(spec.workflow_retry.map(|r| r.to_policy(&[])))
-        .maybe_execution_timeout(timeouts.execution)
-        .maybe_run_timeout(timeouts.run)
+        .maybe_execution_timeout(start.execution)
+        .maybe_run_timeout(start.run)
+        .maybe_header(start.trace.clone().map(|trace| Header {
+            fields: [(TRACE_HEADER.to_owned(), trace)].into(),
+        }))
         .build()
 }
 
@@ -818,9 +828,9 @@ async fn start_or_attach(
     spec: &'static MethodSpec,
     remote_id: &str,
     args: Vec<Payload>,
-    timeouts: RemoteTimeouts,
+    start: &RemoteStart,
 ) -> Result<RemoteHandle, ActivityError> {
-    let options = start_options(spec, remote_id, timeouts);
+    let options = start_options(spec, remote_id, start);
     match client
         .start_workflow(
             UntypedWorkflow::new(spec.workflow_type),
