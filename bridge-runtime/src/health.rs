@@ -23,7 +23,7 @@ use temporalio_common::protos::temporal::api::workflowservice::v1::DescribeNames
 use tracing::{debug, info};
 
 /// How long a readiness probe waits for each cluster.
-pub(crate) const CLUSTER_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+const CLUSTER_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Where the worker stands, as readiness sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,15 +78,10 @@ impl HealthState {
     /// The readiness verdict and its report, one line per cluster.
     pub async fn readiness(&self) -> (bool, String) {
         let phase = self.phase();
-        let checks = self.clusters.iter().map(|(name, role)| async move {
-            let state =
-                match tokio::time::timeout(CLUSTER_CHECK_TIMEOUT, check(&self.pool, name)).await {
-                    Ok(Ok(())) => Ok(()),
-                    Ok(Err(e)) => Err(e),
-                    Err(_) => Err(format!("no answer within {CLUSTER_CHECK_TIMEOUT:?}")),
-                };
-            (name, *role, state)
-        });
+        let checks = self
+            .clusters
+            .iter()
+            .map(|(name, role)| async move { (name, *role, check(&self.pool, name).await) });
         let results = futures::future::join_all(checks).await;
         let clusters_ok = results.iter().all(|(_, _, r)| r.is_ok());
         let ready = clusters_ok && phase == Phase::Polling;
@@ -109,8 +104,15 @@ impl HealthState {
     }
 }
 
-/// One cheap request that the cluster's frontend answers only when it can serve the namespace.
+/// One cheap request that the cluster's frontend answers only when it can serve the namespace,
+/// given [`CLUSTER_CHECK_TIMEOUT`] to answer.
 pub(crate) async fn check(pool: &ClusterPool, name: &str) -> Result<(), String> {
+    tokio::time::timeout(CLUSTER_CHECK_TIMEOUT, describe_namespace(pool, name))
+        .await
+        .unwrap_or_else(|_| Err(format!("no answer within {CLUSTER_CHECK_TIMEOUT:?}")))
+}
+
+async fn describe_namespace(pool: &ClusterPool, name: &str) -> Result<(), String> {
     let mut client = pool.client(name).await.map_err(|e| e.to_string())?;
     let namespace = client.namespace();
     WorkflowService::describe_namespace(
