@@ -220,9 +220,12 @@ fn check_args<A: TemporalDeserializable + 'static>(payloads: &[Payload]) -> Resu
     if opaque {
         return Ok(());
     }
-    let converter = PayloadConverter::default();
+    // One converter for every call: building it allocates.
+    static CONVERTER: std::sync::LazyLock<PayloadConverter> =
+        std::sync::LazyLock::new(PayloadConverter::default);
+    let converter = &*CONVERTER;
     let data = SerializationContextData::None;
-    let context = SerializationContext::new(&data, &converter);
+    let context = SerializationContext::new(&data, converter);
     let declared = std::any::type_name::<A>();
     match converter.from_payloads::<A>(&context, payloads.to_vec()) {
         Ok(_) => Ok(()),
@@ -415,19 +418,11 @@ async fn run_call(
             }
             Ok::<_, ActivityError>(Step::Wait(client, handle))
         };
-        match heartbeating(&ctx, spec, &remote_id, metered, request).await? {
+        let requesting = progress(spec, &remote_id, None);
+        match heartbeating(&ctx, requesting, metered, request).await? {
             Step::Done(done) => Ok(done),
             Step::Wait(client, handle) => {
-                wait(
-                    &client,
-                    handle,
-                    spec,
-                    &ctx,
-                    &remote_id,
-                    info.heartbeat_timeout,
-                    metered,
-                )
-                .await
+                wait(&client, handle, spec, &ctx, &remote_id, metered).await
             }
         }
     }
@@ -750,24 +745,20 @@ fn heartbeat_ticker(heartbeat_timeout: Option<Duration>) -> tokio::time::Interva
     tokio::time::interval_at(tokio::time::Instant::now() + every, every)
 }
 
-/// Runs `work` (a start, a signal, an update: a request to the destination) while heartbeating.
+/// Runs `work` while heartbeating `progress`: a request to the destination (a start, a signal,
+/// an update) or the wait for the remote result.
 ///
 /// A bridge that is alive but waiting on the destination, through an outage or a slow answer,
 /// keeps its attempt: the source cluster must not time it out and hand the call to another
 /// bridge only to have it wait the same way. The request's own retries end it instead, with
-/// an error that names the cluster.
+/// an error that names the cluster. A dead bridge stops heartbeating and is replaced within one
+/// heartbeat timeout.
 async fn heartbeating<T>(
     ctx: &ActivityContext,
-    spec: &MethodSpec,
-    remote_id: &str,
+    progress: WaitProgress,
     attempt: &AttemptGuard,
     work: impl std::future::Future<Output = T>,
 ) -> T {
-    let progress = WaitProgress {
-        remote_workflow_id: remote_id.to_owned(),
-        remote_run_id: None,
-        cluster: spec.cluster.to_owned(),
-    };
     let mut ticker = heartbeat_ticker(ctx.info().heartbeat_timeout);
     tokio::pin!(work);
     loop {
@@ -780,6 +771,15 @@ async fn heartbeating<T>(
                 }
             }
         }
+    }
+}
+
+/// What a bridge activity heartbeats: the remote workflow it is bound to.
+fn progress(spec: &MethodSpec, remote_id: &str, run_id: Option<&str>) -> WaitProgress {
+    WaitProgress {
+        remote_workflow_id: remote_id.to_owned(),
+        remote_run_id: run_id.map(str::to_owned),
+        cluster: spec.cluster.to_owned(),
     }
 }
 
@@ -889,31 +889,19 @@ async fn wait(
     spec: &'static MethodSpec,
     ctx: &ActivityContext,
     remote_id: &str,
-    heartbeat_timeout: Option<Duration>,
     attempt: &AttemptGuard,
 ) -> Result<RawValue, ActivityError> {
-    let progress = WaitProgress {
-        remote_workflow_id: remote_id.to_owned(),
-        remote_run_id: handle.run_id().map(str::to_owned),
-        cluster: spec.cluster.to_owned(),
-    };
-    let result = handle.get_result(WorkflowGetResultOptions::default());
-    tokio::pin!(result);
-    let mut ticker = heartbeat_ticker(heartbeat_timeout);
-    let outcome = loop {
+    let progress = progress(spec, remote_id, handle.run_id());
+    let waited = heartbeating(ctx, progress, attempt, async {
         tokio::select! {
-            r = &mut result => break r,
-            _ = ticker.tick() => {
-                match ctx.record_heartbeat(progress.clone()).await {
-                    Ok(()) => attempt.heartbeat(),
-                    Err(e) => warn!(error = %e, "could not record heartbeat"),
-                }
-            }
-            _ = ctx.cancelled() => {
-                on_cancelled(client, spec, ctx, remote_id).await;
-                return Err(ActivityError::cancelled());
-            }
+            r = handle.get_result(WorkflowGetResultOptions::default()) => Some(r),
+            _ = ctx.cancelled() => None,
         }
+    })
+    .await;
+    let Some(outcome) = waited else {
+        on_cancelled(client, spec, ctx, remote_id).await;
+        return Err(ActivityError::cancelled());
     };
     match outcome {
         Ok(raw) => {

@@ -147,14 +147,16 @@ impl AttemptGuard {
 
     /// The remote workflow was started (`fresh`) or an existing one attached to.
     pub fn started(&self, fresh: bool) {
-        let labels = self.metrics.meter.extend_attributes(
-            self.labels.clone(),
-            NewAttributes::from(vec![MetricKeyValue::new(
-                "result",
-                if fresh { "fresh" } else { "attached" },
-            )]),
-        );
+        let labels = self.with_label("result", if fresh { "fresh" } else { "attached" });
         self.metrics.starts.add(1, &labels);
+    }
+
+    /// This attempt's labels and one more.
+    fn with_label(&self, key: &str, value: &'static str) -> MetricAttributes {
+        self.metrics.meter.extend_attributes(
+            self.labels.clone(),
+            NewAttributes::from(vec![MetricKeyValue::new(key, value)]),
+        )
     }
 
     /// A heartbeat was recorded: its age is the time since the previous one (or the start).
@@ -170,10 +172,7 @@ impl AttemptGuard {
 impl Drop for AttemptGuard {
     fn drop(&mut self) {
         let outcome = self.outcome.map_or("abandoned", Outcome::label);
-        let labels = self.metrics.meter.extend_attributes(
-            self.labels.clone(),
-            NewAttributes::from(vec![MetricKeyValue::new("outcome", outcome)]),
-        );
+        let labels = self.with_label("outcome", outcome);
         self.metrics.latency.record(self.started.elapsed(), &labels);
         self.metrics.in_flight.add(-1, &self.labels);
     }

@@ -110,9 +110,9 @@ pub struct BridgeWorker {
 }
 
 /// Stops the metrics or health endpoint with the worker.
-struct ExporterGuard(tokio::task::AbortHandle);
+struct AbortOnDrop(tokio::task::AbortHandle);
 
-impl Drop for ExporterGuard {
+impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
     }
@@ -287,7 +287,7 @@ impl BridgeWorker {
                     .map_err(|e| {
                         WorkerError::Setting(format!("health endpoint on {address}: {e}"))
                     })?;
-                Some(ExporterGuard(task.abort_handle()))
+                Some(AbortOnDrop(task.abort_handle()))
             }
             None => None,
         };
@@ -317,7 +317,7 @@ impl BridgeWorker {
                 (
                     options,
                     Arc::new(BridgeMetrics::new(meter)),
-                    Some(ExporterGuard(exporter.abort_handle)),
+                    Some(AbortOnDrop(exporter.abort_handle)),
                 )
             }
             None => (
