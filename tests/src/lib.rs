@@ -1064,6 +1064,27 @@ impl Harness {
         describe(&self.a, workflow_id).await.pending_activities
     }
 
+    /// Waits until the bridge activity of `workflow_id` on A has failed and been retried, and
+    /// returns its last failure's message.
+    pub async fn wait_retried(&self, workflow_id: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let pending = self.pending_activities_on_a(workflow_id).await;
+            if let Some(failure) = pending
+                .iter()
+                .find(|p| p.attempt >= 2)
+                .and_then(|p| p.last_failure.as_ref())
+            {
+                return failure.message.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the call of {workflow_id} was not retried within {timeout:?}: {pending:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
     /// Waits until every workflow in `workflow_ids` has a bridge activity that a bridge has
     /// picked up (state started).
     pub async fn wait_calls_picked_up(&self, workflow_ids: &[String], timeout: Duration) {

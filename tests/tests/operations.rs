@@ -415,22 +415,7 @@ async fn failing_call(h: &Harness, workflow_id: &str) -> String {
     )
     .await
     .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let pending = h.pending_activities_on_a(workflow_id).await;
-        if let Some(f) = pending
-            .iter()
-            .find(|p| p.attempt >= 2)
-            .and_then(|p| p.last_failure.as_ref())
-        {
-            return f.message.clone();
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{workflow_id} was not retried: {pending:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    h.wait_retried(workflow_id, Duration::from_secs(60)).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -238,26 +238,9 @@ async fn crash_matrix_killed_after_the_remote_closed_before_the_report() {
 /// Waits until every call's bridge activity has failed at least once, and returns the last
 /// failure message of each.
 async fn wait_all_retrying(h: &Harness, calls: &[SleepCall], timeout: Duration) -> Vec<String> {
-    let deadline = Instant::now() + timeout;
     let mut messages = Vec::new();
     for c in calls {
-        loop {
-            let pending = h.pending_activities_on_a(&c.workflow_id).await;
-            if let Some(failure) = pending
-                .iter()
-                .find(|p| p.attempt >= 2)
-                .and_then(|p| p.last_failure.as_ref())
-            {
-                messages.push(failure.message.clone());
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the call of {} was not retried within {timeout:?}: {pending:?}",
-                c.workflow_id
-            );
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
+        messages.push(h.wait_retried(&c.workflow_id, timeout).await);
     }
     messages
 }
