@@ -1,5 +1,6 @@
 //! A bridge process's `main`, on clap: configuration file and environment, logging, the worker,
-//! and a `check-config` mode.
+//! and a `check-config` mode; and [`exit_code`], which ends any binary's `main` with a readable
+//! error.
 //!
 //! ```no_run
 //! # struct FulfillmentBridge;
@@ -20,7 +21,7 @@
 //! ```
 
 use crate::{
-    BridgeWorker, ClusterPool,
+    BridgeWorker,
     config::{BridgeConfig, LogFormat},
     health,
 };
@@ -64,49 +65,72 @@ pub async fn main_with(
 ) -> ExitCode {
     match run(args, register).await {
         Ok(code) => code,
+        Err(e) => exit_code("bridge", Err::<(), _>(e)),
+    }
+}
+
+/// Ends a binary's `main` on `result`: `SUCCESS`, or the error printed to stderr as sentences
+/// (the error, then each cause it carries that its message does not already say) and
+/// `FAILURE`. Rust's default for `main() -> Result<_, E>` prints `E`'s `Debug`, a struct dump.
+///
+/// ```no_run
+/// #[tokio::main]
+/// async fn main() -> std::process::ExitCode {
+///     let result = async {
+///         let pool = bridge_runtime::ClusterPool::from_config("bridge.toml")?;
+///         let _a = pool.client("a").await?;
+///         Ok::<_, Box<dyn std::error::Error>>(())
+///     };
+///     bridge_runtime::cli::exit_code("order-service", result.await)
+/// }
+/// ```
+pub fn exit_code<E: Into<Box<dyn Error>>>(program: &str, result: Result<(), E>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("bridge: {e}");
+            eprintln!("{program}: {}", report(&*e.into()));
             ExitCode::FAILURE
         }
     }
+}
+
+/// An error and its chain of causes as text: the error's message, then one `caused by:` line
+/// per cause whose text the lines before do not already hold (most of this crate's errors
+/// quote their cause).
+pub fn report(error: &dyn Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        let line = c.to_string();
+        if !text.contains(&line) {
+            text.push_str("\n  caused by: ");
+            text.push_str(&line);
+        }
+        cause = c.source();
+    }
+    text
 }
 
 async fn run(
     args: BridgeArgs,
     register: impl FnOnce(BridgeWorker) -> BridgeWorker,
 ) -> Result<ExitCode, Box<dyn Error>> {
-    let (mut config, origin) = match &args.config {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|source| {
-                crate::error::ConfigError::Read {
-                    path: path.clone(),
-                    source,
-                }
-            })?;
-            let origin = path.display().to_string();
-            (BridgeConfig::from_toml(&text, &origin)?, origin)
-        }
-        None => (BridgeConfig::default(), "the environment".to_owned()),
-    };
-    config.apply_env(std::env::vars())?;
+    let config = BridgeConfig::load(args.config.as_deref())?;
     init_logging(config.log_format.unwrap_or_default());
-    let source = config.source.clone().ok_or_else(|| {
-        format!("{origin} names no source cluster: set `source` (or TEMPORAL_BRIDGE_SOURCE)")
-    })?;
-    let pool = ClusterPool::from_pool_config(config.pool_config(), &origin)?;
-    let worker = register(BridgeWorker::new(pool.clone(), source).with_config(&config));
+    let worker = register(BridgeWorker::from_config(&config)?);
     worker.check()?;
     match args.command.unwrap_or(BridgeCommand::Run) {
         BridgeCommand::Run => {
             worker.run_until_signal().await?;
             Ok(ExitCode::SUCCESS)
         }
-        BridgeCommand::CheckConfig => Ok(check_config(&pool, &worker).await),
+        BridgeCommand::CheckConfig => Ok(check_config(&worker).await),
     }
 }
 
 /// One line per cluster: its role, address and state.
-async fn check_config(pool: &ClusterPool, worker: &BridgeWorker) -> ExitCode {
+async fn check_config(worker: &BridgeWorker) -> ExitCode {
+    let pool = worker.pool();
     let destinations = worker.destinations();
     let mut all_ok = true;
     for name in pool.names() {
@@ -145,4 +169,27 @@ pub fn init_logging(format: LogFormat) {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().with_current_span(true).try_init(),
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_names_each_cause_once() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("cannot start `order-service`")]
+        struct Outer(#[source] crate::ConfigError);
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let inner = crate::ConfigError::Read {
+            path: "bridge.toml".into(),
+            source: io,
+        };
+        let text = report(&Outer(inner));
+        assert_eq!(
+            text,
+            "cannot start `order-service`\n  caused by: cannot read bridge config \
+             `bridge.toml`: no such file"
+        );
+    }
 }

@@ -1,7 +1,13 @@
-//! The cluster pool's configuration: a TOML file, environment variables, or both.
+//! A bridge's configuration: one TOML file ([`BridgeConfig`]), environment variables, or both.
+//!
+//! The bridge process and every service that needs only the [`crate::ClusterPool`] read the
+//! same file: [`crate::ClusterPool::from_config`] takes its `[clusters.*]` tables and checks the
+//! rest, and [`crate::BridgeWorker::from_config`] takes all of it.
 //!
 //! ```toml
 //! # bridge.toml
+//! source = "a"
+//!
 //! [clusters.a]
 //! address = "orders.temporal.internal:7233"
 //! namespace = "orders"
@@ -20,7 +26,10 @@
 
 use crate::error::ConfigError;
 use serde::Deserialize;
-use std::{collections::BTreeMap, path::PathBuf};
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+};
 
 /// Prefix of the per-cluster environment variables.
 pub const ENV_PREFIX: &str = "TEMPORAL_BRIDGE_CLUSTER_";
@@ -28,12 +37,12 @@ pub const ENV_PREFIX: &str = "TEMPORAL_BRIDGE_CLUSTER_";
 /// The namespace used when a cluster names none.
 pub const DEFAULT_NAMESPACE: &str = "default";
 
-/// The whole pool configuration file.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The clusters of a pool, by name: the `[clusters.*]` tables of a [`BridgeConfig`], or what a
+/// [`crate::ClusterPoolBuilder`] collects. Every way to build a pool checks it with
+/// [`PoolConfig::validate`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PoolConfig {
     /// Clusters by name.
-    #[serde(default)]
     pub clusters: BTreeMap<String, ClusterConfig>,
 }
 
@@ -163,18 +172,15 @@ impl std::fmt::Display for Secret {
 }
 
 impl PoolConfig {
-    /// Parses a TOML document; `origin` names it in errors.
-    pub fn from_toml(text: &str, origin: &str) -> Result<Self, ConfigError> {
-        let config: PoolConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
-            origin: origin.to_owned(),
-            message: e.to_string().trim_end().to_owned(),
-        })?;
-        config.validate(origin)?;
-        Ok(config)
-    }
-
-    /// Checks every cluster's name and settings; `origin` names the source in errors.
+    /// Checks every cluster's name and settings (address or profile, no scheme, namespace,
+    /// TLS); `origin` names the source in errors. Files, the environment and the builder all
+    /// pass through here.
     pub fn validate(&self, origin: &str) -> Result<(), ConfigError> {
+        if self.clusters.is_empty() {
+            return Err(ConfigError::Empty {
+                origin: origin.to_owned(),
+            });
+        }
         for (name, cluster) in &self.clusters {
             validate_name(name, origin)?;
             cluster.validate(name, origin)?;
@@ -336,21 +342,70 @@ pub struct BridgeConfig {
     /// The clusters, as in [`PoolConfig`].
     #[serde(default)]
     pub clusters: BTreeMap<String, ClusterConfig>,
+    /// Where this configuration came from, for error messages.
+    #[serde(skip)]
+    origin: String,
 }
 
 /// Prefix of the bridge-level environment overrides.
 pub const BRIDGE_ENV_PREFIX: &str = "TEMPORAL_BRIDGE_";
 
 impl BridgeConfig {
+    /// Reads the file at `path` (or nothing, when `None`), then applies the `TEMPORAL_BRIDGE_*`
+    /// environment: what a bridge process and the services beside it start from.
+    ///
+    /// ```no_run
+    /// # fn demo() -> Result<(), bridge_runtime::ConfigError> {
+    /// let config = bridge_runtime::config::BridgeConfig::load(Some("bridge.toml".as_ref()))?;
+    /// assert_eq!(config.origin(), "bridge.toml");
+    /// # Ok(()) }
+    /// ```
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut config = match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                Self::from_toml(&text, &path.display().to_string())?
+            }
+            None => Self {
+                origin: "the environment".to_owned(),
+                ..Self::default()
+            },
+        };
+        config.apply_env(std::env::vars())?;
+        Ok(config)
+    }
+
     /// Parses a TOML document; `origin` names it in errors.
     pub fn from_toml(text: &str, origin: &str) -> Result<Self, ConfigError> {
-        let config: BridgeConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+        let mut config: BridgeConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
             origin: origin.to_owned(),
             message: e.to_string().trim_end().to_owned(),
         })?;
-        // The clusters' own checks, with the same messages as a pool file.
-        config.pool_config().validate(origin)?;
+        config.origin = origin.to_owned();
+        // The clusters' own checks; a file may leave every cluster to the environment.
+        if !config.clusters.is_empty() {
+            config.pool_config().validate(origin)?;
+        }
         Ok(config)
+    }
+
+    /// Where this configuration came from: the file's path, or `the environment`.
+    pub fn origin(&self) -> &str {
+        if self.origin.is_empty() {
+            "the environment"
+        } else {
+            &self.origin
+        }
+    }
+
+    /// The source cluster, or an error naming where it should have been set.
+    pub fn source_cluster(&self) -> Result<&str, ConfigError> {
+        self.source.as_deref().ok_or_else(|| ConfigError::NoSource {
+            origin: self.origin().to_owned(),
+        })
     }
 
     /// Applies `TEMPORAL_BRIDGE_*` overrides from `vars` (normally [`std::env::vars`]).
@@ -414,7 +469,7 @@ impl BridgeConfig {
 }
 
 /// Cluster names appear in ids and environment variable names: keep them simple.
-pub(crate) fn validate_name(name: &str, origin: &str) -> Result<(), ConfigError> {
+fn validate_name(name: &str, origin: &str) -> Result<(), ConfigError> {
     let ok = !name.is_empty()
         && name
             .chars()
@@ -434,6 +489,11 @@ pub(crate) fn validate_name(name: &str, origin: &str) -> Result<(), ConfigError>
 mod tests {
     use super::*;
 
+    /// The clusters of a bridge file.
+    fn pool(text: &str, origin: &str) -> Result<PoolConfig, ConfigError> {
+        BridgeConfig::from_toml(text, origin).map(|c| c.pool_config())
+    }
+
     fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs
             .iter()
@@ -443,7 +503,7 @@ mod tests {
 
     #[test]
     fn parses_clusters() {
-        let c = PoolConfig::from_toml(
+        let c = pool(
             "[clusters.a]\naddress = \"127.0.0.1:7233\"\n[clusters.b]\nprofile = \"eu\"\nnamespace = \"ful\"\n",
             "bridge.toml",
         )
@@ -455,7 +515,7 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_errors_naming_the_key() {
-        let e = PoolConfig::from_toml("[clusters.a]\nadress = \"x:1\"\n", "bridge.toml")
+        let e = pool("[clusters.a]\nadress = \"x:1\"\n", "bridge.toml")
             .unwrap_err()
             .to_string();
         assert!(e.contains("adress"), "{e}");
@@ -464,7 +524,7 @@ mod tests {
 
     #[test]
     fn incomplete_cluster_is_named() {
-        let e = PoolConfig::from_toml("[clusters.b]\nnamespace = \"x\"\n", "f.toml")
+        let e = pool("[clusters.b]\nnamespace = \"x\"\n", "f.toml")
             .unwrap_err()
             .to_string();
         assert!(e.contains("`b`") && e.contains("address"), "{e}");
@@ -472,7 +532,7 @@ mod tests {
 
     #[test]
     fn scheme_in_address_is_rejected() {
-        let e = PoolConfig::from_toml("[clusters.a]\naddress = \"http://x:1\"\n", "f.toml")
+        let e = pool("[clusters.a]\naddress = \"http://x:1\"\n", "f.toml")
             .unwrap_err()
             .to_string();
         assert!(e.contains("without a scheme"), "{e}");
@@ -480,8 +540,7 @@ mod tests {
 
     #[test]
     fn env_adds_and_overrides_per_cluster_and_ignores_temporal_address() {
-        let mut c =
-            PoolConfig::from_toml("[clusters.a]\naddress = \"file:1\"\n", "f.toml").unwrap();
+        let mut c = pool("[clusters.a]\naddress = \"file:1\"\n", "f.toml").unwrap();
         c.apply_env(vars(&[
             ("TEMPORAL_ADDRESS", "leak:1"),
             ("TEMPORAL_BRIDGE_CLUSTER_A_ADDRESS", "env:1"),
@@ -497,7 +556,7 @@ mod tests {
 
     #[test]
     fn api_keys_come_from_file_or_env_and_never_show_in_debug() {
-        let mut c = PoolConfig::from_toml(
+        let mut c = pool(
             "[clusters.a]\naddress = \"x:1\"\napi_key = \"file-key-123\"\n",
             "f.toml",
         )
@@ -531,7 +590,7 @@ mod tests {
 
     #[test]
     fn tls_and_grpc_meta_parse_validate_and_stay_out_of_debug() {
-        let c = PoolConfig::from_toml(
+        let c = pool(
             "[clusters.b]\naddress = \"x:1\"\n[clusters.b.tls]\nserver_name = \"b.example\"\n\
              client_cert_data = \"CERT\"\nclient_key_data = \"KEY-MATERIAL-77\"\n\
              [clusters.b.grpc_meta]\nx-tenant-token = \"TOKEN-99\"\n",
@@ -557,7 +616,7 @@ mod tests {
             ),
             ("client_crt_path = \"a\"\n", "client_crt_path"),
         ] {
-            let e = PoolConfig::from_toml(
+            let e = pool(
                 &format!("[clusters.b]\naddress = \"x:1\"\n[clusters.b.tls]\n{text}"),
                 "f.toml",
             )
@@ -610,6 +669,35 @@ mod tests {
                 .to_string();
             assert!(e.contains(key), "{e}");
         }
+    }
+
+    #[test]
+    fn a_pool_file_is_a_bridge_file_with_the_same_checks() {
+        // The bridge's own file, `source` and all, is what the pool reads.
+        let text = "source = \"a\"\nmax_pollers = 3\n[clusters.a]\naddress = \"x:1\"\n";
+        let c = BridgeConfig::from_toml(text, "bridge.toml").unwrap();
+        assert_eq!(c.source_cluster().unwrap(), "a");
+        assert_eq!(c.origin(), "bridge.toml");
+        assert_eq!(c.pool_config().clusters.len(), 1);
+        // Unknown keys are still refused, at the top and inside a cluster.
+        for (text, culprit) in [
+            ("sourc = \"a\"\n", "sourc"),
+            (
+                "[clusters.a]\naddress = \"x:1\"\nnamespce = \"n\"\n",
+                "namespce",
+            ),
+        ] {
+            let e = BridgeConfig::from_toml(text, "bridge.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(culprit) && e.contains("bridge.toml"), "{e}");
+        }
+        let e = BridgeConfig::from_toml("[clusters.a]\naddress = \"x:1\"\n", "f.toml")
+            .unwrap()
+            .source_cluster()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("f.toml") && e.contains("source"), "{e}");
     }
 
     #[test]

@@ -182,6 +182,12 @@ pub enum ConfigError {
         /// Where the pool looked.
         origin: String,
     },
+    /// A bridge process was configured without the cluster it polls.
+    #[error("{origin} names no source cluster: set `source` (or TEMPORAL_BRIDGE_SOURCE)")]
+    NoSource {
+        /// The file, or `the environment`.
+        origin: String,
+    },
 }
 
 /// A cluster could not be used.
@@ -257,6 +263,14 @@ pub enum WorkerError {
     /// A cluster could not be used.
     #[error(transparent)]
     Pool(#[from] PoolError),
+    /// A service's SDK worker could not be created or failed while running.
+    #[error("SDK worker on task queue `{queue}` failed: {message}")]
+    Service {
+        /// The worker's task queue.
+        queue: String,
+        /// The SDK's message.
+        message: String,
+    },
     /// The SDK worker could not be created or failed while running.
     #[error("SDK worker on `{cluster}`/`{queue}` failed: {message}")]
     Sdk {

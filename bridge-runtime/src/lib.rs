@@ -19,11 +19,12 @@
 //! // In a workflow on cluster "a":
 //! let shipment = FulfillmentCaller::fulfill(ctx, order).await?;
 //!
-//! // In the bridge process:
-//! BridgeWorker::new(ClusterPool::from_config("bridge.toml")?, "a")
-//!     .register(FulfillmentBridge)
-//!     .run_until_signal()
-//!     .await?;
+//! // The bridge process: reads bridge.toml (and TEMPORAL_BRIDGE_* variables), runs until
+//! // SIGTERM, then drains.
+//! #[tokio::main]
+//! async fn main() -> std::process::ExitCode {
+//!     bridge_runtime::cli::main(|worker| worker.register(FulfillmentBridge)).await
+//! }
 //! ```
 
 mod activity;
@@ -53,7 +54,7 @@ pub use spec::{
 };
 pub use worker::{
     BridgeRegistration, BridgeWorker, DEFAULT_GRACE_PERIOD, DEFAULT_MAX_CONCURRENT_CALLS,
-    DEFAULT_MAX_POLLERS, Registrar, shutdown_signal,
+    DEFAULT_MAX_POLLERS, Registrar, run_sdk_worker, run_sdk_worker_until_signal, shutdown_signal,
 };
 
 /// Everything a user of the macros needs in one import.

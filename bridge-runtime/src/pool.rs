@@ -1,7 +1,7 @@
 //! The multi-cluster client pool: one shared SDK [`Client`] per named cluster.
 
 use crate::{
-    config::{ClusterConfig, DEFAULT_NAMESPACE, PoolConfig, Secret, TlsConfig, validate_name},
+    config::{BridgeConfig, ClusterConfig, DEFAULT_NAMESPACE, PoolConfig, Secret, TlsConfig},
     error::{ConfigError, PoolError},
 };
 use std::{collections::BTreeMap, fmt, path::Path, str::FromStr, sync::Arc};
@@ -90,9 +90,10 @@ impl ClusterPoolBuilder {
         self
     }
 
-    /// Validates the settings and builds the pool. Nothing connects yet.
+    /// Validates the settings, as a configuration file's are, and builds the pool. Nothing
+    /// connects yet.
     pub fn build(self) -> Result<ClusterPool, ConfigError> {
-        ClusterPool::from_pool_config(self.config, "code")
+        ClusterPool::from_pool_config(self.config, "ClusterPoolBuilder")
     }
 }
 
@@ -102,52 +103,45 @@ impl ClusterPool {
         ClusterPoolBuilder::default()
     }
 
-    /// Reads a TOML file (see [`crate::config`]), then applies `TEMPORAL_BRIDGE_CLUSTER_*`
-    /// environment overrides.
+    /// Reads a bridge configuration file ([`BridgeConfig`], the one file a bridge process and
+    /// the services beside it share), then applies the `TEMPORAL_BRIDGE_*` environment, and
+    /// builds the pool from its `[clusters.*]` tables. The file's other keys (`source`,
+    /// `max_concurrent_calls`, …) are checked like every key, and otherwise left to
+    /// [`crate::BridgeWorker::from_config`].
+    ///
+    /// ```no_run
+    /// # fn demo() -> Result<(), bridge_runtime::ConfigError> {
+    /// let pool = bridge_runtime::ClusterPool::from_config("bridge.toml")?;
+    /// # Ok(()) }
+    /// ```
     pub fn from_config(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
-        let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        let origin = path.display().to_string();
-        let mut config = PoolConfig::from_toml(&text, &origin)?;
-        config.apply_env(std::env::vars())?;
-        Self::from_pool_config(config, &origin)
+        Self::from_bridge_config(&BridgeConfig::load(Some(path.as_ref()))?)
     }
 
     /// Builds the pool from `TEMPORAL_BRIDGE_CLUSTER_*` environment variables alone.
     pub fn from_env() -> Result<Self, ConfigError> {
-        let mut config = PoolConfig::default();
-        config.apply_env(std::env::vars())?;
-        Self::from_pool_config(config, "the environment")
+        Self::from_bridge_config(&BridgeConfig::load(None)?)
     }
 
-    /// Builds the pool from an already parsed configuration.
+    /// Builds the pool from the clusters of a loaded [`BridgeConfig`].
+    pub fn from_bridge_config(config: &BridgeConfig) -> Result<Self, ConfigError> {
+        Self::from_pool_config(config.pool_config(), config.origin())
+    }
+
+    /// Builds the pool from clusters already collected; `origin` names them in errors.
     pub fn from_pool_config(config: PoolConfig, origin: &str) -> Result<Self, ConfigError> {
-        if config.clusters.is_empty() {
-            return Err(ConfigError::Empty {
-                origin: origin.to_owned(),
-            });
-        }
-        let mut clusters = BTreeMap::new();
-        for (name, cluster) in config.clusters {
-            validate_name(&name, origin)?;
-            if cluster.address.is_none() && cluster.profile.is_none() {
-                return Err(ConfigError::Cluster {
-                    cluster: name,
-                    origin: origin.to_owned(),
-                    message: "needs `address` or `profile`".to_owned(),
-                });
-            }
-            clusters.insert(
-                name,
-                Cluster {
-                    config: cluster,
+        config.validate(origin)?;
+        let clusters = config
+            .clusters
+            .into_iter()
+            .map(|(name, config)| {
+                let cluster = Cluster {
+                    config,
                     client: OnceCell::new(),
-                },
-            );
-        }
+                };
+                (name, cluster)
+            })
+            .collect();
         Ok(Self {
             inner: Arc::new(clusters),
         })
@@ -357,6 +351,50 @@ mod tests {
             e.contains("`b`") && e.contains("/nonexistent/ca.pem"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn the_builder_checks_what_a_file_checks() {
+        let address = |a: &str| ClusterConfig {
+            address: Some(a.into()),
+            ..Default::default()
+        };
+        let cases = [
+            ("b", address("http://127.0.0.1:7233"), "without a scheme"),
+            ("B!", address("127.0.0.1:7233"), "a-z, 0-9"),
+            (
+                "b",
+                ClusterConfig {
+                    namespace: Some(" ".into()),
+                    ..address("127.0.0.1:7233")
+                },
+                "`namespace` is empty",
+            ),
+            (
+                "b",
+                ClusterConfig {
+                    tls: Some(TlsConfig {
+                        client_cert_path: Some("/c.pem".into()),
+                        ..Default::default()
+                    }),
+                    ..address("127.0.0.1:7233")
+                },
+                "needs its key",
+            ),
+            (
+                "b",
+                ClusterConfig::default(),
+                "needs `address` or `profile`",
+            ),
+        ];
+        for (name, config, culprit) in cases {
+            let e = ClusterPool::builder()
+                .cluster_config(name, config)
+                .build()
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(culprit) && e.contains(name), "{e}");
+        }
     }
 
     #[test]

@@ -510,18 +510,11 @@ impl WorkerThread {
         options: temporalio_sdk::WorkerOptions,
     ) -> Self {
         Self::spawn(name.into(), move |stop| async move {
-            let runtime = temporalio_sdk::Runtime::from_current_tokio(Default::default())
-                .map_err(|e| e.to_string())?;
-            let mut worker = temporalio_sdk::Worker::new(&runtime, client, options)
-                .map_err(|e| e.to_string())?;
-            let shutdown = worker.shutdown_handle();
-            let run = worker.run();
-            tokio::pin!(run);
-            tokio::select! {
-                r = &mut run => return r.map_err(|e| e.to_string()),
-                _ = stop => shutdown(),
-            }
-            run.await.map_err(|e| e.to_string())
+            crate::run_sdk_worker(client, options, async {
+                let _ = stop.await;
+            })
+            .await
+            .map_err(|e| e.to_string())
         })
     }
 
@@ -651,35 +644,75 @@ pub async fn scheduled_activities(
     }
     Ok(out.into_iter().map(|(_, s)| s).collect())
 }
-
-/// How many executions (runs started by a client, not continue-as-new) exist for a workflow id.
+/// How many executions (runs) `client`'s cluster has had under `workflow_id`.
+///
+/// Runs are counted in visibility, which is eventually consistent (a dev server writes it
+/// behind, and rate-limits it). So the count is taken only once visibility shows the latest run
+/// in the state that `DescribeWorkflowExecution`, which is strongly consistent, reports: a run
+/// that has just started or closed is neither missed nor counted stale. Without any run, the
+/// describe says so and the count is 0 at once.
 pub async fn count_executions(
     client: &temporalio_client::Client,
     workflow_id: &str,
 ) -> Result<usize, String> {
-    use futures::TryStreamExt;
+    use temporalio_client::errors::WorkflowInteractionError;
     let failed = |e: &dyn std::fmt::Display| format!("count {workflow_id}: {e}");
+    let latest = match client
+        .get_workflow_handle::<temporalio_common::UntypedWorkflow>(workflow_id)
+        .describe(Default::default())
+        .await
+    {
+        Ok(d) => d
+            .raw_description
+            .workflow_execution_info
+            .map(|i| (i.execution.unwrap_or_default().run_id, i.status))
+            .ok_or_else(|| failed(&"the description has no execution info"))?,
+        Err(WorkflowInteractionError::NotFound(_)) => return Ok(0),
+        Err(e) => return Err(failed(&e)),
+    };
+    let deadline = Instant::now() + VISIBILITY_TIMEOUT;
+    loop {
+        let runs = visible_runs(client, workflow_id)
+            .await
+            .map_err(|e| failed(&e))?;
+        if runs.contains(&latest) {
+            return Ok(runs.len());
+        }
+        if Instant::now() > deadline {
+            return Err(failed(&format!(
+                "visibility did not show run {} in status {} within {VISIBILITY_TIMEOUT:?}; \
+                 it shows {runs:?}",
+                latest.0, latest.1
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// How long [`count_executions`] waits for visibility to catch up with a describe.
+const VISIBILITY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// `(run id, status)` of every run under `workflow_id` that visibility lists.
+async fn visible_runs(
+    client: &temporalio_client::Client,
+    workflow_id: &str,
+) -> Result<Vec<(String, i32)>, temporalio_client::errors::ClientError> {
+    use futures::TryStreamExt;
     // The visibility query language has no reliable escape for `"` and `\` inside a literal
     // (seen on the dev server's SQLite store): query the id's plain prefix, compare exactly here.
     let plain = workflow_id
         .split(['\'', '"', '\\'])
         .next()
         .unwrap_or_default();
-    if plain.len() == workflow_id.len() {
-        let query = format!("WorkflowId = '{workflow_id}'");
-        return client
-            .count_workflows(query, Default::default())
-            .await
-            .map(|c| c.count())
-            .map_err(|e| failed(&e));
-    }
+    let query = if plain.len() == workflow_id.len() {
+        format!("WorkflowId = '{workflow_id}'")
+    } else {
+        format!("WorkflowId STARTS_WITH '{plain}'")
+    };
     client
-        .list_workflows(
-            format!("WorkflowId STARTS_WITH '{plain}'"),
-            Default::default(),
-        )
+        .list_workflows(query, Default::default())
         .try_filter(|w| std::future::ready(w.id() == workflow_id))
-        .try_fold(0, |n, _| std::future::ready(Ok(n + 1)))
+        .map_ok(|w| (w.run_id().to_owned(), w.status() as i32))
+        .try_collect()
         .await
-        .map_err(|e| failed(&e))
 }

@@ -5,7 +5,7 @@ use crate::health::{HealthState, Phase};
 use crate::metrics::BridgeMetrics;
 use crate::{
     activity::{BridgeShared, MethodHost},
-    error::WorkerError,
+    error::{ConfigError, WorkerError},
     ids::{DEFAULT_MAX_ID_LEN, MIN_MAX_ID_LEN},
     pool::ClusterPool,
     spec::{MethodSpec, RemoteWorkflowMethod},
@@ -134,6 +134,26 @@ impl BridgeWorker {
         }
     }
 
+    /// A worker configured by a bridge file and the environment (see [`BridgeConfig::load`]):
+    /// its source cluster, its pool, and every setting the file gives.
+    ///
+    /// ```no_run
+    /// # use bridge_runtime::{BridgeWorker, config::BridgeConfig};
+    /// # async fn demo(fulfillment: impl bridge_runtime::BridgeRegistration + 'static)
+    /// # -> Result<(), Box<dyn std::error::Error>> {
+    /// let config = BridgeConfig::load(Some("bridge.toml".as_ref()))?;
+    /// BridgeWorker::from_config(&config)?
+    ///     .register(fulfillment)
+    ///     .run_until_signal()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn from_config(config: &BridgeConfig) -> Result<Self, ConfigError> {
+        let source = config.source_cluster()?;
+        let pool = ClusterPool::from_bridge_config(config)?;
+        Ok(Self::new(pool, source).with_config(config))
+    }
+
     /// Serves `GET /healthz` and `GET /readyz` on `address` (see [`crate::health`]): readiness
     /// holds while the worker polls and every cluster answers, and drops as soon as a stop is
     /// requested.
@@ -205,6 +225,11 @@ impl BridgeWorker {
             self.health_address = config.health_address;
         }
         self
+    }
+
+    /// The clusters this worker reaches.
+    pub fn pool(&self) -> &ClusterPool {
+        &self.pool
     }
 
     /// The polled cluster's name.
@@ -384,10 +409,12 @@ impl BridgeWorker {
             results = &mut runs => results,
             _ = stop => {
                 health.set(Phase::Draining);
-                info!(grace_period = ?self.grace_period, "stop requested: no new calls, draining in-flight ones");
                 for stop in &stops {
                     stop();
                 }
+                // Logged once polling has stopped: a call scheduled from here on waits for
+                // another bridge (the drain tests rely on this order).
+                info!(grace_period = ?self.grace_period, "stop requested: no new calls, draining in-flight ones");
                 runs.await
             }
         };
@@ -397,6 +424,47 @@ impl BridgeWorker {
         info!("bridge worker stopped");
         Ok(())
     }
+}
+
+/// Runs an SDK worker (a service's own workflows and activities, not a bridge) through `client`
+/// until SIGINT or SIGTERM, then shuts it down, letting in-flight tasks finish as the options'
+/// graceful shutdown period allows. What the example services' `main` runs.
+///
+/// ```no_run
+/// # async fn demo(options: temporalio_sdk::WorkerOptions) -> Result<(), Box<dyn std::error::Error>> {
+/// let pool = bridge_runtime::ClusterPool::from_config("bridge.toml")?;
+/// bridge_runtime::run_sdk_worker_until_signal(pool.client("b").await?, options).await?;
+/// # Ok(()) }
+/// ```
+pub async fn run_sdk_worker_until_signal(
+    client: temporalio_client::Client,
+    options: WorkerOptions,
+) -> Result<(), WorkerError> {
+    run_sdk_worker(client, options, shutdown_signal()).await
+}
+
+/// [`run_sdk_worker_until_signal`], stopping when `stop` completes instead of on a signal.
+pub async fn run_sdk_worker(
+    client: temporalio_client::Client,
+    options: WorkerOptions,
+    stop: impl Future<Output = ()>,
+) -> Result<(), WorkerError> {
+    let queue = options.task_queue.clone();
+    let failed = |message: String| WorkerError::Service {
+        queue: queue.clone(),
+        message,
+    };
+    let runtime =
+        Runtime::from_current_tokio(Default::default()).map_err(|e| failed(e.to_string()))?;
+    let mut worker = Worker::new(&runtime, client, options).map_err(|e| failed(e.to_string()))?;
+    let shutdown = worker.shutdown_handle();
+    let run = worker.run();
+    tokio::pin!(run);
+    tokio::select! {
+        result = &mut run => return result.map_err(|e| failed(e.to_string())),
+        _ = stop => shutdown(),
+    }
+    run.await.map_err(|e| failed(e.to_string()))
 }
 
 /// Completes on SIGINT or SIGTERM (Ctrl-C elsewhere).

@@ -199,19 +199,14 @@ pub fn fulfillment_worker_options() -> temporalio_sdk::WorkerOptions {
         .build()
 }
 
-/// Logs to stderr, filtered by `RUST_LOG` (default `info`).
+/// Logs to stderr as text, filtered by `RUST_LOG` (default `info`).
 pub fn init_logging() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .try_init();
+    bridge_runtime::cli::init_logging(bridge_runtime::config::LogFormat::Text);
 }
 
-/// The pool for a service binary: `--config PATH` reads a bridge.toml, otherwise the
-/// `TEMPORAL_BRIDGE_CLUSTER_*` environment variables describe the clusters.
+/// The pool for a service binary: `--config PATH` reads the bridge's own configuration file
+/// (its `[clusters.*]` tables), otherwise the `TEMPORAL_BRIDGE_CLUSTER_*` environment variables
+/// describe the clusters.
 pub fn pool_from_args(
     args: impl IntoIterator<Item = String>,
 ) -> Result<ClusterPool, Box<dyn std::error::Error>> {
@@ -229,22 +224,24 @@ pub fn pool_from_args(
     })
 }
 
-/// Runs one service's SDK worker on `cluster` until SIGTERM or SIGINT.
-pub async fn run_service(
+/// A service binary's whole `main`: runs its SDK worker on `cluster` until SIGTERM or SIGINT;
+/// an error (bad configuration, cluster unreachable) is printed as sentences, exit code 1.
+pub async fn service_main(
+    program: &str,
     cluster: &str,
-    name: &str,
     options: temporalio_sdk::WorkerOptions,
-) -> Result<(), Box<dyn std::error::Error>> {
+) -> std::process::ExitCode {
     init_logging();
-    let pool = pool_from_args(std::env::args().skip(1))?;
-    let client = pool.client(cluster).await?;
-    let worker = bridge_runtime::testing::WorkerThread::sdk(name, client, options);
-    tracing::info!(
-        cluster,
-        name,
-        "service worker running; SIGTERM or SIGINT stops it"
-    );
-    bridge_runtime::shutdown_signal().await;
-    worker.stop()?;
-    Ok(())
+    let run = async {
+        let pool = pool_from_args(std::env::args().skip(1))?;
+        let client = pool.client(cluster).await?;
+        tracing::info!(
+            cluster,
+            task_queue = %options.task_queue,
+            "{program} running; SIGTERM or SIGINT stops it"
+        );
+        bridge_runtime::run_sdk_worker_until_signal(client, options).await?;
+        Ok::<_, Box<dyn std::error::Error>>(())
+    };
+    bridge_runtime::cli::exit_code(program, run.await)
 }

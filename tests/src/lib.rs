@@ -20,8 +20,11 @@ use temporalio_common::{
     data_converters::RawValue,
     error::ApplicationFailure,
     protos::temporal::api::{
-        common::v1::Payload, enums::v1::PendingActivityState, failure::v1::failure::FailureInfo,
-        workflow::v1::PendingActivityInfo, workflowservice::v1::DescribeWorkflowExecutionResponse,
+        common::v1::Payload,
+        enums::v1::{PendingActivityState, WorkflowExecutionStatus},
+        failure::v1::failure::FailureInfo,
+        workflow::v1::PendingActivityInfo,
+        workflowservice::v1::DescribeWorkflowExecutionResponse,
     },
 };
 use temporalio_macros::{activities, workflow, workflow_methods};
@@ -177,6 +180,12 @@ pub trait Probe {
     /// Fails with a non-retryable `OutOfStock` application failure.
     #[remote_workflow(cluster = "b", queue = "probe-b", workflow = "FailWorkflow")]
     async fn fail(item: String) -> String;
+
+    /// Waits until the test opens its gate (the signal `open`), then returns `opened {label}`:
+    /// the remote workflow of the fault tests, which closes when the test says so, not on a
+    /// timer that a slow machine could outrun.
+    #[remote_workflow(cluster = "b", queue = "probe-b", workflow = "GateWorkflow")]
+    async fn gate(label: String) -> String;
 }
 
 // ---------------------------------------------------------------- cluster B
@@ -215,6 +224,31 @@ impl SleepWorkflow {
                 Err(temporalio_workflow::WorkflowTermination::cancelled())
             }
         }
+    }
+}
+
+/// Waits for the signal `open`, then returns `opened {label}`.
+#[workflow]
+#[derive(Default)]
+pub struct GateWorkflow {
+    open: bool,
+}
+
+#[workflow_methods]
+impl GateWorkflow {
+    /// Run.
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, label: String) -> WorkflowResult<String> {
+        ctx.wait_condition(|s| s.open)
+            .await
+            .map_err(|_| temporalio_workflow::WorkflowTermination::cancelled())?;
+        Ok(format!("opened {label}"))
+    }
+
+    /// Opens the gate.
+    #[signal]
+    pub fn open(&mut self, _ctx: &mut SyncWorkflowContext<Self>) {
+        self.open = true;
     }
 }
 
@@ -442,6 +476,20 @@ impl EchoCallerWorkflow {
             out.push(ProbeCaller::echo(ctx, tag).await?);
         }
         Ok(out)
+    }
+}
+
+/// Calls `gate` once.
+#[workflow]
+#[derive(Default)]
+pub struct GateCallerWorkflow;
+
+#[workflow_methods]
+impl GateCallerWorkflow {
+    /// Run.
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, label: String) -> WorkflowResult<String> {
+        Ok(ProbeCaller::gate(ctx, label).await?)
     }
 }
 
@@ -935,6 +983,8 @@ impl Harness {
             .unwrap()
             .register_workflow::<SleepCallerWorkflow>()
             .unwrap()
+            .register_workflow::<GateCallerWorkflow>()
+            .unwrap()
             .register_workflow::<FailCallerWorkflow>()
             .unwrap()
             .register_workflow::<BoundedSleepCallerWorkflow>()
@@ -982,6 +1032,8 @@ impl Harness {
             .register_workflow::<FlakyWorkflow>()
             .unwrap()
             .register_workflow::<SleepWorkflow>()
+            .unwrap()
+            .register_workflow::<GateWorkflow>()
             .unwrap()
             .register_workflow::<FailWorkflow>()
             .unwrap()
@@ -1144,6 +1196,7 @@ impl Harness {
                     "bounded_sleep" => ProbeBridge::bounded_sleep_remote_id(&site),
                     "sleep_terminate" => ProbeBridge::sleep_terminate_remote_id(&site),
                     "sleep_abandon" => ProbeBridge::sleep_abandon_remote_id(&site),
+                    "gate" => ProbeBridge::gate_remote_id(&site),
                     _ => ProbeBridge::fail_remote_id(&site),
                 };
                 return finalize_id(&raw, DEFAULT_MAX_ID_LEN);
@@ -1156,21 +1209,76 @@ impl Harness {
         }
     }
 
-    /// Waits until a workflow with this id exists on B.
+    /// Waits until a workflow with this id runs on B. Read with `DescribeWorkflowExecution`,
+    /// which is strongly consistent (visibility is not: it lags, and a dev server rate-limits
+    /// it).
     pub async fn wait_exists_on_b(&self, remote_id: &str, timeout: Duration) {
         let deadline = Instant::now() + timeout;
-        while bridge_runtime::testing::count_executions(&self.b, remote_id)
-            .await
-            .expect("count on B")
-            == 0
-        {
-            assert!(
-                Instant::now() < deadline,
-                "{remote_id} did not appear on B within {timeout:?}"
-            );
+        loop {
+            match try_describe(&self.b, remote_id).await {
+                Some(d) if status_of(&d) == WorkflowExecutionStatus::Running => return,
+                seen => assert!(
+                    Instant::now() < deadline,
+                    "{remote_id} is not running on B after {timeout:?}: {:?}",
+                    seen.as_ref().map(status_of)
+                ),
+            }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
+
+    /// Opens the gate of the [`GateWorkflow`] `remote_id` on B, which must exist.
+    pub async fn open_gate(&self, remote_id: &str) {
+        self.b
+            .get_workflow_handle::<GateWorkflow>(remote_id)
+            .signal(GateWorkflow::open, (), Default::default())
+            .await
+            .unwrap_or_else(|e| panic!("open the gate of {remote_id}: {e}"));
+    }
+
+    /// The status of the latest run of `remote_id` on B (strongly consistent), `None` when B
+    /// has no workflow of that id.
+    pub async fn status_on_b(&self, remote_id: &str) -> Option<WorkflowExecutionStatus> {
+        try_describe(&self.b, remote_id)
+            .await
+            .as_ref()
+            .map(status_of)
+    }
+
+    /// The bridge activity of the latest run of `workflow_id` on A: `(state, attempt)`, read
+    /// from `DescribeWorkflowExecution`; `None` when none is pending.
+    pub async fn call_state_on_a(&self, workflow_id: &str) -> Option<(PendingActivityState, i32)> {
+        self.pending_activities_on_a(workflow_id)
+            .await
+            .iter()
+            .find(|p| {
+                p.activity_type
+                    .as_ref()
+                    .is_some_and(|t| t.name.starts_with("bridge."))
+            })
+            .map(|p| (p.state(), p.attempt))
+    }
+}
+
+/// The status in a description.
+pub fn status_of(d: &DescribeWorkflowExecutionResponse) -> WorkflowExecutionStatus {
+    d.workflow_execution_info
+        .as_ref()
+        .map(|i| i.status())
+        .unwrap_or(WorkflowExecutionStatus::Unspecified)
+}
+
+/// [`describe`], or `None` when the cluster has no workflow of that id.
+pub async fn try_describe(
+    client: &Client,
+    workflow_id: &str,
+) -> Option<DescribeWorkflowExecutionResponse> {
+    client
+        .get_workflow_handle::<UntypedWorkflow>(workflow_id)
+        .describe(WorkflowDescribeOptions::default())
+        .await
+        .ok()
+        .map(|d| d.raw_description)
 }
 
 /// A bridge process; killed on drop.
@@ -1226,13 +1334,31 @@ impl BridgeProcess {
             .expect("VmHWM in /proc/<pid>/status")
     }
 
-    /// SIGSTOP: the process freezes mid-call, as if the machine hung.
+    /// SIGSTOP: the process freezes mid-call, as if the machine hung. Returns once the kernel
+    /// reports it stopped.
     pub fn freeze(&self) {
+        let pid = self.child.id();
         let status = Command::new("kill")
-            .args(["-STOP", &self.child.id().to_string()])
+            .args(["-STOP", &pid.to_string()])
             .status()
             .expect("run kill -STOP");
         assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            // `/proc/<pid>/stat`: "pid (comm) state ..."; `T` is stopped.
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let state = stat
+                .rsplit_once(") ")
+                .and_then(|(_, rest)| rest.chars().next());
+            if state == Some('T') {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "bridge {pid} did not stop: {stat}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 }
 

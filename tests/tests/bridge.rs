@@ -6,10 +6,10 @@ use std::{process::Command, time::Duration};
 use temporal_bridge_tests::{
     A_QUEUE, BoundedSleepCallerWorkflow, CancellableSleepCallerWorkflow, CountdownCallerWorkflow,
     DetachedStartCallerWorkflow, EchoCallerWorkflow, FailCallerWorkflow, FailKeyedCallerWorkflow,
-    FlakyCallerWorkflow, ForgedCallerWorkflow, HandleCancelCallerWorkflow, Harness,
-    KeyedEchoCallerWorkflow, KeyedRequest, MailboxCallerWorkflow, MailboxWithStartCallerWorkflow,
-    OverrideCallerWorkflow, ProbeBridge, RESULT_TIMEOUT, SignalNowhereCallerWorkflow,
-    SleepCallerWorkflow, StartThenWaitCallerWorkflow, describe, result_of, run_on_a,
+    FlakyCallerWorkflow, ForgedCallerWorkflow, GateCallerWorkflow, HandleCancelCallerWorkflow,
+    Harness, KeyedEchoCallerWorkflow, KeyedRequest, MailboxCallerWorkflow,
+    MailboxWithStartCallerWorkflow, OverrideCallerWorkflow, ProbeBridge, RESULT_TIMEOUT,
+    SignalNowhereCallerWorkflow, StartThenWaitCallerWorkflow, describe, result_of, run_on_a,
 };
 use temporalio_client::tonic::IntoRequest;
 use temporalio_client::{
@@ -20,7 +20,7 @@ use temporalio_common::{
     protos::temporal::api::{
         common::v1::WorkflowExecution,
         enums::v1::HistoryEventFilterType,
-        enums::v1::WorkflowExecutionStatus,
+        enums::v1::{PendingActivityState, WorkflowExecutionStatus},
         history::v1::{ActivityTaskScheduledEventAttributes, history_event::Attributes},
         workflowservice::v1::GetWorkflowExecutionHistoryRequest,
     },
@@ -66,34 +66,48 @@ async fn activity_types(h: &Harness, workflow_id: &str, run_id: &str) -> Vec<Str
         .collect()
 }
 
-/// Starts a `sleep(secs)` call on A under `workflow_id` and waits until its remote workflow runs
-/// on B. Returns A's handle, A's run id and the remote id.
-async fn start_sleep_call(
+/// Starts a `gate` call on A under `workflow_id` and waits until its remote workflow runs on B
+/// (its gate closed until the test opens it). Returns A's handle, A's run id and the remote id.
+async fn start_gate_call(
     h: &Harness,
     workflow_id: &str,
-    secs: u64,
 ) -> (
-    WorkflowHandle<temporalio_client::Client, SleepCallerWorkflow>,
+    WorkflowHandle<temporalio_client::Client, GateCallerWorkflow>,
     String,
     String,
 ) {
     let handle =
         h.a.start_workflow(
-            SleepCallerWorkflow::run,
-            secs,
+            GateCallerWorkflow::run,
+            workflow_id.to_owned(),
             WorkflowStartOptions::new(A_QUEUE, workflow_id).build(),
         )
         .await
         .unwrap();
     let run_id = handle.run_id().unwrap().to_owned();
     let remote_id = h
-        .remote_id_of_call(workflow_id, &run_id, 0, Duration::from_secs(20))
+        .remote_id_of_call(workflow_id, &run_id, 0, Duration::from_secs(60))
         .await;
-    h.wait_exists_on_b(&remote_id, Duration::from_secs(20))
+    h.wait_exists_on_b(&remote_id, Duration::from_secs(60))
         .await;
     // A handle typed by the workflow struct, whose result type the tests compare against.
-    let handle = h.a.get_workflow_handle::<SleepCallerWorkflow>(workflow_id);
+    let handle = h.a.get_workflow_handle::<GateCallerWorkflow>(workflow_id);
     (handle, run_id, remote_id)
+}
+
+/// The phase check before a fault: the call is held by a bridge on its first attempt and its
+/// remote workflow runs on B (both read with describe).
+async fn assert_held_and_running(h: &Harness, workflow_id: &str, remote_id: &str) {
+    assert_eq!(
+        h.call_state_on_a(workflow_id).await,
+        Some((PendingActivityState::Started, 1)),
+        "{workflow_id} is held by a bridge on attempt 1"
+    );
+    assert_eq!(
+        h.status_on_b(remote_id).await,
+        Some(WorkflowExecutionStatus::Running),
+        "{remote_id} runs on B"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -128,12 +142,14 @@ async fn happy_path_returns_b_result_under_the_deterministic_id() {
 async fn bridge_killed_while_waiting_another_takes_over_with_exactly_one_execution() {
     let h = Harness::start().await;
     let mut first = h.spawn_bridge_process(BRIDGE);
-    let (handle, run_id, remote_id) = start_sleep_call(&h, "killed-while-waiting", 8).await;
+    let (handle, run_id, remote_id) = start_gate_call(&h, "killed-while-waiting").await;
+    assert_held_and_running(&h, "killed-while-waiting", &remote_id).await;
 
     first.kill(); // SIGKILL while the bridge waits on the running remote workflow
     let _second = h.spawn_bridge_process(BRIDGE);
+    h.open_gate(&remote_id).await;
 
-    assert_eq!(result_of(&handle).await, "slept 8");
+    assert_eq!(result_of(&handle).await, "opened killed-while-waiting");
     assert_eq!(count_executions(&h.b, &remote_id).await.unwrap(), 1);
     let call = &scheduled_activities(&h.a, "killed-while-waiting", &run_id)
         .await
@@ -148,20 +164,26 @@ async fn bridge_killed_while_waiting_another_takes_over_with_exactly_one_executi
 async fn bridge_killed_after_remote_closed_retry_attaches_to_the_closed_execution() {
     let h = Harness::start().await;
     let mut first = h.spawn_bridge_process(BRIDGE);
-    let (handle, run_id, remote_id) = start_sleep_call(&h, "killed-after-close", 6).await;
+    let (handle, run_id, remote_id) = start_gate_call(&h, "killed-after-close").await;
+    assert_held_and_running(&h, "killed-after-close", &remote_id).await;
 
     // Freeze the bridge so that it cannot report, let the remote workflow close, then kill it.
     first.freeze();
+    h.open_gate(&remote_id).await;
     let on_b =
         h.b.get_workflow_handle::<UntypedWorkflow>(remote_id.clone());
     tokio::time::timeout(RESULT_TIMEOUT, on_b.get_result(Default::default()))
         .await
         .expect("remote workflow did not close")
         .expect("remote workflow failed");
+    assert!(
+        h.call_state_on_a("killed-after-close").await.is_some(),
+        "closed on B, not reported to A"
+    );
     first.kill();
     let _second = h.spawn_bridge_process(BRIDGE);
 
-    assert_eq!(result_of(&handle).await, "slept 6");
+    assert_eq!(result_of(&handle).await, "opened killed-after-close");
     assert_eq!(
         count_executions(&h.b, &remote_id).await.unwrap(),
         1,
@@ -176,11 +198,27 @@ async fn bridge_killed_after_remote_closed_retry_attaches_to_the_closed_executio
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_drains_the_in_flight_call_before_the_bridge_exits() {
     let h = Harness::start().await;
-    let mut only = h.spawn_bridge_process(BRIDGE);
-    let (handle, run_id, remote_id) = start_sleep_call(&h, "drained", 4).await;
+    let log = std::env::temp_dir().join(format!("bridge-drained-{}.log", std::process::id()));
+    let mut only =
+        h.spawn_bridge_process_logged(BRIDGE, &[("RUST_LOG", "bridge_runtime=info")], &log);
+    let (handle, run_id, remote_id) = start_gate_call(&h, "drained").await;
+    assert_held_and_running(&h, "drained", &remote_id).await;
 
-    // No other bridge exists: the call can only finish if this one drains it.
+    // No other bridge exists: the call can only finish if this one drains it, and its remote
+    // workflow closes only once the bridge has begun to drain.
     only.terminate();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("stop requested")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the bridge never drained"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    h.open_gate(&remote_id).await;
     let status = tokio::task::spawn_blocking(move || {
         let status = only.wait_exit(Duration::from_secs(30));
         (status, only)
@@ -188,9 +226,10 @@ async fn sigterm_drains_the_in_flight_call_before_the_bridge_exits() {
     .await
     .unwrap()
     .0;
+    let _ = std::fs::remove_file(&log);
     assert!(status.success(), "bridge exited with {status}");
 
-    assert_eq!(result_of(&handle).await, "slept 4");
+    assert_eq!(result_of(&handle).await, "opened drained");
     let call = &scheduled_activities(&h.a, "drained", &run_id)
         .await
         .unwrap()[0];
@@ -204,15 +243,16 @@ async fn sigterm_drains_the_in_flight_call_before_the_bridge_exits() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wait_longer_than_several_long_polls_stays_in_one_attempt() {
-    // Cluster B answers a history long-poll after 2 s at most, so a 7 s remote workflow spans
-    // several long-poll rounds; each empty answer must lead to another poll, not a failed attempt.
+    // Cluster B answers a history long-poll after 2 s at most, so a remote workflow whose gate
+    // opens after 5 s spans several long-poll rounds; each empty answer must lead to another
+    // poll, not a failed attempt.
     let h = Harness::start_with_args(&[
         "--dynamic-config-value",
         "history.longPollExpirationInterval=\"2s\"",
     ])
     .await;
     let _bridge = h.in_process_bridge();
-    let (handle, run_id, remote_id) = start_sleep_call(&h, "long-wait", 7).await;
+    let (handle, run_id, remote_id) = start_gate_call(&h, "long-wait").await;
 
     // Precondition, so that this test can fail: a close-event long-poll on the running remote
     // workflow really does come back empty long before it closes.
@@ -243,7 +283,11 @@ async fn a_wait_longer_than_several_long_polls_stays_in_one_attempt() {
         started.elapsed()
     );
 
-    assert_eq!(result_of(&handle).await, "slept 7");
+    // Several more empty long-poll rounds pass before the gate opens. Waiting longer only
+    // makes the test stricter.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    h.open_gate(&remote_id).await;
+    assert_eq!(result_of(&handle).await, "opened long-wait");
     let call = &scheduled_activities(&h.a, "long-wait", &run_id)
         .await
         .unwrap()[0];
@@ -531,7 +575,8 @@ async fn cancelling_the_caller_cancels_terminates_or_abandons_the_remote_workflo
 async fn a_bridge_stopping_past_its_grace_period_leaves_the_remote_workflow_running() {
     let h = Harness::start().await;
     let mut first = h.spawn_bridge_process_with(BRIDGE, &[("TEST_BRIDGE_GRACE_MS", "300")]);
-    let (handle, run_id, remote_id) = start_sleep_call(&h, "outlived", 8).await;
+    let (handle, run_id, remote_id) = start_gate_call(&h, "outlived").await;
+    assert_held_and_running(&h, "outlived", &remote_id).await;
 
     // The grace period runs out with the call in flight: the SDK cancels the activity, which
     // must not be taken for the caller's cancel request.
@@ -547,7 +592,8 @@ async fn a_bridge_stopping_past_its_grace_period_leaves_the_remote_workflow_runn
 
     // Another bridge takes the call over after the heartbeat timeout and attaches.
     let _second = h.in_process_bridge();
-    assert_eq!(result_of(&handle).await, "slept 8");
+    h.open_gate(&remote_id).await;
+    assert_eq!(result_of(&handle).await, "opened outlived");
     let call = &scheduled_activities(&h.a, "outlived", &run_id)
         .await
         .unwrap()[0];

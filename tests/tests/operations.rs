@@ -5,8 +5,8 @@ use bridge_runtime::testing::WorkerThread;
 use std::time::Duration;
 use temporal_bridge_tests::tls::{Pki, TlsProxy};
 use temporal_bridge_tests::{
-    A_QUEUE, EchoCallerWorkflow, FailCallerWorkflow, Harness, ProbeBridge, SleepCallerWorkflow,
-    result_of, run_on_a,
+    A_QUEUE, EchoCallerWorkflow, FailCallerWorkflow, GateCallerWorkflow, Harness, ProbeBridge,
+    SleepCallerWorkflow, result_of, run_on_a,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -90,7 +90,7 @@ async fn the_metrics_endpoint_serves_sdk_and_bridge_metrics_that_move_with_calls
             .register(ProbeBridge)
             .metrics_address(address.parse().unwrap()),
     );
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    wait_for(&address, "/metrics", 200).await;
     let before = scrape(&address).await;
 
     let (echoes, _) = run_on_a(
@@ -183,29 +183,31 @@ async fn readiness_follows_the_clusters_and_drops_while_draining() {
     h.clusters.server_mut("b").restart().await.unwrap();
     wait_for(&address, "/readyz", 200).await;
 
-    // A stop with a call in flight: not ready while it drains, alive until it exits.
+    // A stop with a call in flight: not ready while it drains, alive until it exits. The
+    // remote workflow closes only when the test opens its gate, after it has seen the drain.
     let handle =
         h.a.start_workflow(
-            SleepCallerWorkflow::run,
-            4,
+            GateCallerWorkflow::run,
+            "health-drain".to_owned(),
             temporalio_client::WorkflowStartOptions::new(A_QUEUE, "health-drain").build(),
         )
         .await
         .unwrap();
     let run_id = handle.run_id().unwrap().to_owned();
     let remote_id = h
-        .remote_id_of_call("health-drain", &run_id, 0, Duration::from_secs(20))
+        .remote_id_of_call("health-drain", &run_id, 0, Duration::from_secs(60))
         .await;
-    h.wait_exists_on_b(&remote_id, Duration::from_secs(20))
+    h.wait_exists_on_b(&remote_id, Duration::from_secs(60))
         .await;
     let stopping = tokio::task::spawn_blocking(move || bridge.stop());
     let draining = wait_for(&address, "/readyz", 503).await;
     assert!(draining.contains("draining"), "{draining}");
     assert_eq!(get(&address, "/healthz").await.0, 200);
+    h.open_gate(&remote_id).await;
     stopping.await.unwrap().unwrap();
     assert_eq!(
         result_of(&handle).await,
-        "slept 4",
+        "opened health-drain",
         "the drained call finished"
     );
 }

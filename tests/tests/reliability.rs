@@ -12,39 +12,45 @@ use futures::{StreamExt, stream};
 use std::time::{Duration, Instant};
 use temporal_bridge_tests::{
     A_QUEUE, B_QUEUE, BridgedNoopCallerWorkflow, EchoCallerWorkflow, FAST_DISPATCH_SERVER_ARGS,
-    ForgedCallerWorkflow, Harness, KeyedEchoCallerWorkflow, KeyedRequest, NoopWorkflow,
-    RESULT_TIMEOUT, SleepCallerWorkflow, SleepWorkflow, describe, result_of, run_on_a,
+    ForgedCallerWorkflow, GateCallerWorkflow, Harness, KeyedEchoCallerWorkflow, KeyedRequest,
+    NoopWorkflow, RESULT_TIMEOUT, SleepCallerWorkflow, SleepWorkflow, describe, result_of,
+    run_on_a,
 };
 use temporalio_client::{WorkflowGetResultOptions, WorkflowStartOptions};
 use temporalio_common::UntypedWorkflow;
+use temporalio_common::protos::temporal::api::enums::v1::{
+    PendingActivityState, WorkflowExecutionStatus,
+};
 
 const BRIDGE: &str = env!("CARGO_BIN_EXE_test-bridge");
 
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// One bridged `sleep(secs)` call: its workflow on A and the remote id the bridge gives it.
-struct SleepCall {
+/// One bridged `gate(label)` call: its workflow on A and the remote id the bridge gives it.
+/// Its remote workflow runs until the test opens its gate, so a fault lands in the phase the
+/// test names whatever the machine's speed.
+struct GateCall {
     workflow_id: String,
     run_id: String,
     remote_id: String,
-    secs: u64,
 }
 
-/// Starts `sleep(secs_of(i))` calls on A under `{prefix}-{i}`, and derives their remote ids.
-async fn start_sleep_calls(
-    h: &Harness,
-    prefix: &str,
-    n: usize,
-    secs_of: impl Fn(usize) -> u64,
-) -> Vec<SleepCall> {
+impl GateCall {
+    /// What the call returns once its gate is open.
+    fn expected(&self) -> String {
+        format!("opened {}", self.workflow_id)
+    }
+}
+
+/// Starts `n` `gate` calls on A under `{prefix}-{i}`, and derives their remote ids.
+async fn start_gate_calls(h: &Harness, prefix: &str, n: usize) -> Vec<GateCall> {
     let starts = (0..n).map(|i| {
         let workflow_id = format!("{prefix}-{i}");
-        let secs = secs_of(i);
         async move {
             let handle =
                 h.a.start_workflow(
-                    SleepCallerWorkflow::run,
-                    secs,
+                    GateCallerWorkflow::run,
+                    workflow_id.clone(),
                     WorkflowStartOptions::new(A_QUEUE, &workflow_id).build(),
                 )
                 .await
@@ -53,29 +59,38 @@ async fn start_sleep_calls(
             let remote_id = h
                 .remote_id_of_call(&workflow_id, &run_id, 0, Duration::from_secs(60))
                 .await;
-            SleepCall {
+            GateCall {
                 workflow_id,
                 run_id,
                 remote_id,
-                secs,
             }
         }
     });
     futures::future::join_all(starts).await
 }
 
-fn ids(calls: &[SleepCall]) -> Vec<String> {
+fn ids(calls: &[GateCall]) -> Vec<String> {
     calls.iter().map(|c| c.workflow_id.clone()).collect()
 }
 
-async fn wait_all_exist_on_b(h: &Harness, calls: &[SleepCall]) {
+/// Waits until every call's remote workflow runs on B (describe: strongly consistent).
+async fn wait_all_running_on_b(h: &Harness, calls: &[GateCall]) {
     for c in calls {
         h.wait_exists_on_b(&c.remote_id, Duration::from_secs(60))
             .await;
     }
 }
 
-async fn wait_all_closed_on_b(h: &Harness, calls: &[SleepCall]) {
+/// Opens the gate of every call, each once its remote workflow runs on B.
+async fn open_gates(h: &Harness, calls: &[GateCall]) {
+    wait_all_running_on_b(h, calls).await;
+    for c in calls {
+        h.open_gate(&c.remote_id).await;
+    }
+}
+
+/// Waits until every call's remote workflow has closed on B.
+async fn wait_all_closed_on_b(h: &Harness, calls: &[GateCall]) {
     for c in calls {
         let on_b =
             h.b.get_workflow_handle::<UntypedWorkflow>(c.remote_id.clone());
@@ -83,6 +98,25 @@ async fn wait_all_closed_on_b(h: &Harness, calls: &[SleepCall]) {
             .await
             .expect("remote workflow did not close")
             .expect("remote workflow failed");
+    }
+}
+
+/// The phase check before a fault: every call is held by a bridge on its first attempt (A's
+/// describe) and its remote workflow runs on B (B's describe).
+async fn assert_held_on_first_attempt_and_running(h: &Harness, calls: &[GateCall]) {
+    for c in calls {
+        assert_eq!(
+            h.call_state_on_a(&c.workflow_id).await,
+            Some((PendingActivityState::Started, 1)),
+            "{} is held by the first bridge on attempt 1",
+            c.workflow_id
+        );
+        assert_eq!(
+            h.status_on_b(&c.remote_id).await,
+            Some(WorkflowExecutionStatus::Running),
+            "{} runs on B",
+            c.remote_id
+        );
     }
 }
 
@@ -123,11 +157,11 @@ impl Outcome {
 }
 
 /// Waits for every call's result on A and counts its executions on B.
-async fn outcome(h: &Harness, calls: &[SleepCall]) -> Outcome {
+async fn outcome(h: &Harness, calls: &[GateCall]) -> Outcome {
     let checks = calls.iter().map(|c| async move {
         let handle =
-            h.a.get_workflow_handle::<SleepCallerWorkflow>(&c.workflow_id);
-        let correct = result_of(&handle).await == format!("slept {}", c.secs);
+            h.a.get_workflow_handle::<GateCallerWorkflow>(&c.workflow_id);
+        let correct = result_of(&handle).await == c.expected();
         let executions = count_executions(&h.b, &c.remote_id).await.unwrap();
         let attempt = scheduled_activities(&h.a, &c.workflow_id, &c.run_id)
             .await
@@ -148,7 +182,7 @@ const CRASH_CALLS: usize = 20;
 
 /// The end of a crash-matrix phase: every call finished correctly, by a retry on the second
 /// bridge, with exactly one remote execution.
-async fn crash_phase_done(h: &Harness, phase: &str, calls: &[SleepCall]) {
+async fn crash_phase_done(h: &Harness, phase: &str, calls: &[GateCall]) {
     let outcome = outcome(h, calls).await;
     println!(
         "RELIABILITY crash-matrix phase={phase} {}",
@@ -187,14 +221,20 @@ async fn crash_matrix_killed_before_the_remote_start() {
     warm_up(&h, "before-start").await;
     proxy.hold();
 
-    let calls = start_sleep_calls(&h, "crash-before-start", CRASH_CALLS, |_| 2).await;
+    let calls = start_gate_calls(&h, "crash-before-start", CRASH_CALLS).await;
     h.wait_calls_picked_up(&ids(&calls), Duration::from_secs(60))
         .await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // The phase: picked up by the first bridge on attempt 1, and not on B.
     for c in &calls {
         assert_eq!(
-            count_executions(&h.b, &c.remote_id).await.unwrap(),
-            0,
+            h.call_state_on_a(&c.workflow_id).await,
+            Some((PendingActivityState::Started, 1)),
+            "{} is held by the first bridge",
+            c.workflow_id
+        );
+        assert_eq!(
+            h.status_on_b(&c.remote_id).await,
+            None,
             "{} must not have started on B before the kill",
             c.remote_id
         );
@@ -202,6 +242,7 @@ async fn crash_matrix_killed_before_the_remote_start() {
     first.kill();
     drop(proxy);
     let _second = h.spawn_bridge_process(BRIDGE);
+    open_gates(&h, &calls).await;
 
     crash_phase_done(&h, "before-remote-start", &calls).await;
 }
@@ -211,10 +252,12 @@ async fn crash_matrix_killed_while_the_remote_workflows_run() {
     let _serial = SERIAL.lock().await;
     let h = Harness::start().await;
     let mut first = h.spawn_bridge_process(BRIDGE);
-    let calls = start_sleep_calls(&h, "crash-while-running", CRASH_CALLS, |_| 8).await;
-    wait_all_exist_on_b(&h, &calls).await;
+    let calls = start_gate_calls(&h, "crash-while-running", CRASH_CALLS).await;
+    wait_all_running_on_b(&h, &calls).await;
+    assert_held_on_first_attempt_and_running(&h, &calls).await;
     first.kill();
     let _second = h.spawn_bridge_process(BRIDGE);
+    open_gates(&h, &calls).await;
 
     crash_phase_done(&h, "while-remote-runs", &calls).await;
 }
@@ -224,11 +267,21 @@ async fn crash_matrix_killed_after_the_remote_closed_before_the_report() {
     let _serial = SERIAL.lock().await;
     let h = Harness::start().await;
     let mut first = h.spawn_bridge_process(BRIDGE);
-    let calls = start_sleep_calls(&h, "crash-after-close", CRASH_CALLS, |_| 8).await;
-    wait_all_exist_on_b(&h, &calls).await;
+    let calls = start_gate_calls(&h, "crash-after-close", CRASH_CALLS).await;
+    wait_all_running_on_b(&h, &calls).await;
+    assert_held_on_first_attempt_and_running(&h, &calls).await;
     // Frozen, the bridge cannot report; the remote workflows close meanwhile; then it dies.
     first.freeze();
+    open_gates(&h, &calls).await;
     wait_all_closed_on_b(&h, &calls).await;
+    // The phase: closed on B, and no result reported to A.
+    for c in &calls {
+        assert!(
+            h.call_state_on_a(&c.workflow_id).await.is_some(),
+            "{} is still pending on A: the frozen bridge reported nothing",
+            c.workflow_id
+        );
+    }
     first.kill();
     let _second = h.spawn_bridge_process(BRIDGE);
 
@@ -237,7 +290,7 @@ async fn crash_matrix_killed_after_the_remote_closed_before_the_report() {
 
 /// Waits until every call's bridge activity has failed at least once, and returns the last
 /// failure message of each.
-async fn wait_all_retrying(h: &Harness, calls: &[SleepCall], timeout: Duration) -> Vec<String> {
+async fn wait_all_retrying(h: &Harness, calls: &[GateCall], timeout: Duration) -> Vec<String> {
     let mut messages = Vec::new();
     for c in calls {
         messages.push(h.wait_retried(&c.workflow_id, timeout).await);
@@ -251,13 +304,15 @@ async fn cluster_b_down_for_30_s_with_50_calls_in_flight_loses_and_duplicates_no
     let mut h = Harness::start().await;
     let _bridge = h.spawn_bridge_process(BRIDGE);
     // 25 calls whose remote workflows run when B goes down...
-    let running = start_sleep_calls(&h, "outage-running", 25, |i| 10 + (i as u64 % 5)).await;
-    wait_all_exist_on_b(&h, &running).await;
+    let running = start_gate_calls(&h, "outage-running", 25).await;
+    wait_all_running_on_b(&h, &running).await;
+    assert_held_on_first_attempt_and_running(&h, &running).await;
     let down_at = Instant::now();
     h.clusters.server_mut("b").stop();
     // ...and 25 whose starts are attempted while it is down.
-    let starting = start_sleep_calls(&h, "outage-starting", 25, |_| 2).await;
+    let starting = start_gate_calls(&h, "outage-starting", 25).await;
     let failures = wait_all_retrying(&h, &starting, Duration::from_secs(60)).await;
+    // The outage's length is the scenario, not a race: every fault has landed by now.
     tokio::time::sleep(Duration::from_secs(30).saturating_sub(down_at.elapsed())).await;
     let downtime = down_at.elapsed();
     h.clusters.server_mut("b").restart().await.unwrap();
@@ -265,6 +320,7 @@ async fn cluster_b_down_for_30_s_with_50_calls_in_flight_loses_and_duplicates_no
 
     let mut calls = running;
     calls.extend(starting);
+    open_gates(&h, &calls).await;
     let outcome = outcome(&h, &calls).await;
     println!(
         "RELIABILITY b-outage downtime={:.1}s calls=50 {} all_done_after_restart={:.1}s \
@@ -289,8 +345,9 @@ async fn cluster_a_restart_is_survived_without_restarting_the_bridge() {
     let mut h = Harness::start().await;
     let mut bridge = h.spawn_bridge_process(BRIDGE);
     warm_up(&h, "before-a-restart").await;
-    let in_flight = start_sleep_calls(&h, "a-restart", 1, |_| 12).await;
-    wait_all_exist_on_b(&h, &in_flight).await;
+    let in_flight = start_gate_calls(&h, "a-restart", 1).await;
+    wait_all_running_on_b(&h, &in_flight).await;
+    assert_held_on_first_attempt_and_running(&h, &in_flight).await;
 
     let down_at = Instant::now();
     h.clusters.server_mut("a").stop();
@@ -300,9 +357,10 @@ async fn cluster_a_restart_is_survived_without_restarting_the_bridge() {
 
     // The call in flight during the outage, and a new one after it, both through the same
     // bridge process: it reconnected and resumed polling by itself.
-    let after = start_sleep_calls(&h, "a-restarted", 1, |_| 1).await;
+    let after = start_gate_calls(&h, "a-restarted", 1).await;
     let mut calls = in_flight;
     calls.extend(after);
+    open_gates(&h, &calls).await;
     let outcome = outcome(&h, &calls).await;
     assert!(
         bridge.child.try_wait().unwrap().is_none(),
@@ -320,34 +378,48 @@ async fn cluster_a_restart_is_survived_without_restarting_the_bridge() {
 async fn sigterm_stops_polling_finishes_short_calls_and_hands_long_ones_over() {
     let _serial = SERIAL.lock().await;
     let h = Harness::start().await;
-    let mut first = h.spawn_bridge_process_with(BRIDGE, &[("TEST_BRIDGE_GRACE_MS", "5000")]);
-    // Five calls that end within the grace period, five that outlast it.
-    let calls = start_sleep_calls(&h, "drain", 10, |i| if i < 5 { 2 } else { 25 }).await;
-    wait_all_exist_on_b(&h, &calls).await;
+    let log = std::env::temp_dir().join(format!("bridge-drain-{}.log", std::process::id()));
+    let mut first = h.spawn_bridge_process_logged(
+        BRIDGE,
+        &[
+            ("TEST_BRIDGE_GRACE_MS", "20000"),
+            ("RUST_LOG", "bridge_runtime=info"),
+        ],
+        &log,
+    );
+    // Five calls that end within the grace period, five that outlast it: the test opens the
+    // first five's gates during the drain, the others' only after the bridge has exited.
+    let calls = start_gate_calls(&h, "drain", 10).await;
+    let (short, long) = calls.split_at(5);
+    wait_all_running_on_b(&h, &calls).await;
+    assert_held_on_first_attempt_and_running(&h, &calls).await;
     first.terminate();
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    wait_for_line(&log, "stop requested", Duration::from_secs(30)).await;
+    open_gates(&h, short).await;
     // Arrives while the first bridge drains: it must not take it.
-    let late = start_sleep_calls(&h, "drain-late", 1, |_| 1).await;
+    let late = start_gate_calls(&h, "drain-late", 1).await;
     let exited =
-        tokio::task::spawn_blocking(move || (first.wait_exit(Duration::from_secs(30)), first))
+        tokio::task::spawn_blocking(move || (first.wait_exit(Duration::from_secs(60)), first))
             .await
             .unwrap()
             .0;
     assert!(exited.success(), "the first bridge exited with {exited}");
-    let pending = h.pending_activities_on_a(&late[0].workflow_id).await;
-    assert!(
-        pending.iter().all(|p| p.attempt <= 1
-            && p.state()
-                == temporalio_common::protos::temporal::api::enums::v1::PendingActivityState::Scheduled),
-        "a call scheduled after SIGTERM waits for another bridge: {pending:?}"
+    let _ = std::fs::remove_file(&log);
+    assert_eq!(
+        h.call_state_on_a(&late[0].workflow_id).await,
+        Some((PendingActivityState::Scheduled, 1)),
+        "a call scheduled after SIGTERM waits for another bridge"
     );
     let _second = h.spawn_bridge_process(BRIDGE);
+    open_gates(&h, long).await;
+    open_gates(&h, &late).await;
 
-    let short = outcome(&h, &calls[..5]).await;
-    let long = outcome(&h, &calls[5..]).await;
+    let short = outcome(&h, short).await;
+    let long = outcome(&h, long).await;
     let late = outcome(&h, &late).await;
     println!(
-        "RELIABILITY drain grace=5s short(2s): {}; long(25s): {}; scheduled-after-sigterm: {}",
+        "RELIABILITY drain grace=20s short (opened while draining): {}; long (opened after the \
+         exit): {}; scheduled-after-sigterm: {}",
         short.figure(5),
         long.figure(5),
         late.figure(1)
@@ -360,6 +432,23 @@ async fn sigterm_stops_polling_finishes_short_calls_and_hands_long_ones_over() {
         long.attempts.iter().all(|&a| a >= 2),
         "handed over: {long:?}"
     );
+}
+
+/// Waits until the log file at `path` holds a line containing `needle`.
+async fn wait_for_line(path: &std::path::Path, needle: &str, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if text.lines().any(|l| l.contains(needle)) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no line with `{needle}` in {} after {timeout:?}: {text}",
+            path.display()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// Seconds a call spent in each stage before its remote workflow ran: A's first workflow task
@@ -655,7 +744,7 @@ async fn an_unreachable_destination_is_retried_naming_it_and_nothing_is_lost() {
         BRIDGE,
         &[("TEMPORAL_BRIDGE_CLUSTER_B_ADDRESS", "127.0.0.1:1")],
     );
-    let calls = start_sleep_calls(&h, "unreachable", 1, |_| 1).await;
+    let calls = start_gate_calls(&h, "unreachable", 1).await;
     let failures = wait_all_retrying(&h, &calls, Duration::from_secs(60)).await;
     println!("RELIABILITY bad-input unreachable: {}", failures[0]);
     assert!(
@@ -668,6 +757,7 @@ async fn an_unreachable_destination_is_retried_naming_it_and_nothing_is_lost() {
     );
     wrong.kill();
     let _right = h.spawn_bridge_process(BRIDGE);
+    open_gates(&h, &calls).await;
     outcome(&h, &calls).await.assert_exactly_once(1);
 }
 
@@ -790,8 +880,9 @@ async fn api_keys_from_configuration_never_appear_in_the_bridge_logs() {
     // A call that succeeds, one refused for its input, one with an unreachable target.
     warm_up(&h, "with-api-keys").await;
     let _ = forged(&h, "wrong-shape").await;
-    let failing = start_sleep_calls(&h, "secrets", 1, |_| 1).await;
-    outcome(&h, &failing).await.assert_exactly_once(1);
+    let gated = start_gate_calls(&h, "secrets", 1).await;
+    open_gates(&h, &gated).await;
+    outcome(&h, &gated).await.assert_exactly_once(1);
     bridge.kill();
 
     let text = std::fs::read_to_string(&log).unwrap();

@@ -14,7 +14,11 @@ use temporal_bridge_examples::{
 use temporalio_client::{WorkflowGetResultOptions, WorkflowStartOptions};
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
+async fn main() -> std::process::ExitCode {
+    bridge_runtime::cli::exit_code("demo", run().await)
+}
+
+async fn run() -> Result<(), Box<dyn Error>> {
     if std::env::var_os("RUST_LOG").is_none() {
         // SAFETY: single-threaded at this point; nothing else reads the environment yet.
         unsafe { std::env::set_var("RUST_LOG", "warn") };

@@ -4,10 +4,10 @@
 //! `TEMPORAL_BRIDGE_CLUSTER_B_ADDRESS` (and `_NAMESPACE`) say where cluster `b` is.
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    temporal_bridge_examples::run_service(
+async fn main() -> std::process::ExitCode {
+    temporal_bridge_examples::service_main(
+        "fulfillment-service",
         "b",
-        "fulfillment",
         temporal_bridge_examples::fulfillment_worker_options(),
     )
     .await

@@ -4,10 +4,10 @@
 //! (and `_NAMESPACE`) say where cluster `a` is.
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    temporal_bridge_examples::run_service(
+async fn main() -> std::process::ExitCode {
+    temporal_bridge_examples::service_main(
+        "order-service",
         "a",
-        "orders",
         temporal_bridge_examples::order_worker_options(),
     )
     .await

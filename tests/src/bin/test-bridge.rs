@@ -6,7 +6,7 @@ use bridge_runtime::{BridgeWorker, ClusterPool};
 use temporal_bridge_tests::ProbeBridge;
 
 #[tokio::main]
-async fn main() {
+async fn main() -> std::process::ExitCode {
     temporal_bridge_tests::init_logging();
     let result = async {
         let args: Vec<String> = std::env::args().skip(1).collect();
@@ -36,8 +36,5 @@ async fn main() {
         Ok::<_, Box<dyn std::error::Error>>(())
     }
     .await;
-    if let Err(e) = result {
-        eprintln!("test-bridge: {e}");
-        std::process::exit(1);
-    }
+    bridge_runtime::cli::exit_code("test-bridge", result)
 }
