@@ -1,6 +1,7 @@
-//! A bridge process's `main`, on clap: configuration file and environment, logging, the worker,
-//! and a `check-config` mode; and [`exit_code`], which ends any binary's `main` with a readable
-//! error.
+//! Command lines: a bridge process's whole `main` ([`main`], on clap: configuration file and
+//! environment, logging, the worker, and a `check-config` mode), and what the services beside a
+//! bridge share with it: [`ServiceArgs`] (the same `--config`), and [`finish`], which ends any
+//! binary's `main` with a readable error.
 //!
 //! ```no_run
 //! # struct FulfillmentBridge;
@@ -21,7 +22,7 @@
 //! ```
 
 use crate::{
-    BridgeWorker,
+    BridgeWorker, ClusterPool,
     config::{BridgeConfig, LogFormat},
     health,
 };
@@ -36,7 +37,7 @@ use std::{error::Error, path::PathBuf, process::ExitCode};
 )]
 pub struct BridgeArgs {
     /// The bridge's TOML configuration; without it, the environment alone.
-    #[arg(long, env = "TEMPORAL_BRIDGE_CONFIG", value_name = "PATH")]
+    #[arg(long, env = crate::config::CONFIG_ENV, value_name = "PATH")]
     pub config: Option<PathBuf>,
     /// What to do (default: run).
     #[command(subcommand)]
@@ -65,13 +66,14 @@ pub async fn main_with(
 ) -> ExitCode {
     match run(args, register).await {
         Ok(code) => code,
-        Err(e) => exit_code("bridge", Err::<(), _>(e)),
+        Err(e) => finish("bridge", Err::<(), _>(e)),
     }
 }
 
-/// Ends a binary's `main` on `result`: `SUCCESS`, or the error printed to stderr as sentences
-/// (the error, then each cause it carries that its message does not already say) and
-/// `FAILURE`. Rust's default for `main() -> Result<_, E>` prints `E`'s `Debug`, a struct dump.
+/// Ends a binary's `main` on `result`: `SUCCESS`, or `FAILURE` after printing the error to
+/// stderr as sentences, prefixed with `program` (the error, then each cause it carries that
+/// its message does not already end with). Rust's default for `main() -> Result<_, E>` prints
+/// `E`'s `Debug`, a struct dump.
 ///
 /// ```no_run
 /// #[tokio::main]
@@ -81,41 +83,73 @@ pub async fn main_with(
 ///         let _a = pool.client("a").await?;
 ///         Ok::<_, Box<dyn std::error::Error>>(())
 ///     };
-///     bridge_runtime::cli::exit_code("order-service", result.await)
+///     bridge_runtime::cli::finish("order-service", result.await)
 /// }
 /// ```
-pub fn exit_code<E: Into<Box<dyn Error>>>(program: &str, result: Result<(), E>) -> ExitCode {
+pub fn finish<E: Into<Box<dyn Error>>>(program: &str, result: Result<(), E>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{program}: {}", report(&*e.into()));
+            eprintln!("{program}: {}", error_report(&*e.into()));
             ExitCode::FAILURE
         }
     }
 }
 
 /// An error and its chain of causes as text: the error's message, then one `caused by:` line
-/// per cause whose text the lines before do not already hold (most of this crate's errors
-/// quote their cause).
-pub fn report(error: &dyn Error) -> String {
+/// per cause, but for a cause that the line before already ends with (most of this crate's
+/// errors end their message with their cause's).
+pub fn error_report(error: &dyn Error) -> String {
     let mut text = error.to_string();
+    let mut last = text.clone();
     let mut cause = error.source();
     while let Some(c) = cause {
         let line = c.to_string();
-        if !text.contains(&line) {
+        if !last.ends_with(&line) {
             text.push_str("\n  caused by: ");
             text.push_str(&line);
         }
+        last = line;
         cause = c.source();
     }
     text
+}
+
+/// The command line of a service that runs beside a bridge: the bridge's own `--config` file
+/// (or `TEMPORAL_BRIDGE_CONFIG`), whose `[clusters.*]` tables say where its cluster is;
+/// without one, the `TEMPORAL_BRIDGE_CLUSTER_*` variables do.
+#[derive(Debug, Parser)]
+pub struct ServiceArgs {
+    /// The bridge's TOML configuration; without it, the environment alone.
+    #[arg(long, env = crate::config::CONFIG_ENV, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+}
+
+impl ServiceArgs {
+    /// Parses the process's arguments, naming `program` in usage and errors.
+    pub fn parse_for(program: &'static str) -> Self {
+        use clap::{CommandFactory, FromArgMatches};
+        let matches = Self::command().name(program).get_matches();
+        Self::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    }
+
+    /// The clusters: from the file, or the environment.
+    pub fn pool(&self) -> Result<ClusterPool, crate::ConfigError> {
+        match &self.config {
+            Some(path) => ClusterPool::from_config(path),
+            None => ClusterPool::from_env(),
+        }
+    }
 }
 
 async fn run(
     args: BridgeArgs,
     register: impl FnOnce(BridgeWorker) -> BridgeWorker,
 ) -> Result<ExitCode, Box<dyn Error>> {
-    let config = BridgeConfig::load(args.config.as_deref())?;
+    let config = match &args.config {
+        Some(path) => BridgeConfig::from_file(path)?,
+        None => BridgeConfig::from_env()?,
+    };
     init_logging(config.log_format.unwrap_or_default());
     let worker = register(BridgeWorker::from_config(&config)?);
     worker.check()?;
@@ -176,7 +210,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn report_names_each_cause_once() {
+    fn a_cause_is_named_once_and_a_short_one_is_kept() {
         #[derive(Debug, thiserror::Error)]
         #[error("cannot start `order-service`")]
         struct Outer(#[source] crate::ConfigError);
@@ -185,11 +219,20 @@ mod tests {
             path: "bridge.toml".into(),
             source: io,
         };
-        let text = report(&Outer(inner));
+        let text = error_report(&Outer(inner));
         assert_eq!(
             text,
             "cannot start `order-service`\n  caused by: cannot read bridge config \
              `bridge.toml`: no such file"
+        );
+        // A cause that only appears inside the message, not at its end, is still named.
+        #[derive(Debug, thiserror::Error)]
+        #[error("the call timed out waiting for `b`")]
+        struct Call(#[source] std::io::Error);
+        let short = std::io::Error::new(std::io::ErrorKind::TimedOut, "timed out");
+        assert_eq!(
+            error_report(&Call(short)),
+            "the call timed out waiting for `b`\n  caused by: timed out"
         );
     }
 }

@@ -196,7 +196,7 @@ impl PoolConfig {
         &mut self,
         vars: impl IntoIterator<Item = (String, String)>,
     ) -> Result<(), ConfigError> {
-        let origin = "the environment";
+        let origin = FROM_ENV;
         for (key, value) in vars {
             let Some(rest) = key.strip_prefix(ENV_PREFIX) else {
                 continue;
@@ -308,10 +308,12 @@ impl std::str::FromStr for LogFormat {
 /// profile = "fulfillment-eu"
 /// ```
 ///
-/// Every key but `source` is optional; clusters may come from the environment alone. Unknown
-/// keys are errors naming the key. Environment variables override the file:
-/// `TEMPORAL_BRIDGE_SOURCE`, `TEMPORAL_BRIDGE_METRICS_ADDRESS`, `TEMPORAL_BRIDGE_HEALTH_ADDRESS`,
-/// `TEMPORAL_BRIDGE_LOG_FORMAT`, and per cluster the `TEMPORAL_BRIDGE_CLUSTER_*` variables.
+/// Every key is optional in the file: a bridge process needs `source` (from the file or
+/// `TEMPORAL_BRIDGE_SOURCE`), a service that needs only the pool does not, and clusters may come
+/// from the environment alone. Unknown keys are errors naming the key. Environment variables
+/// override the file: `TEMPORAL_BRIDGE_SOURCE`, `TEMPORAL_BRIDGE_METRICS_ADDRESS`,
+/// `TEMPORAL_BRIDGE_HEALTH_ADDRESS`, `TEMPORAL_BRIDGE_LOG_FORMAT`, and per cluster the
+/// `TEMPORAL_BRIDGE_CLUSTER_*` variables; `TEMPORAL_BRIDGE_CONFIG` names the file.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BridgeConfig {
@@ -342,37 +344,51 @@ pub struct BridgeConfig {
     /// The clusters, as in [`PoolConfig`].
     #[serde(default)]
     pub clusters: BTreeMap<String, ClusterConfig>,
-    /// Where this configuration came from, for error messages.
+    /// Where this configuration came from, for error messages: a file's path, or
+    /// [`FROM_ENV`]. `None` for one built in code.
     #[serde(skip)]
-    origin: String,
+    origin: Option<String>,
 }
+
+/// How errors name configuration that came from environment variables alone.
+pub const FROM_ENV: &str = "the environment";
+
+/// The variable that names a bridge configuration file.
+pub const CONFIG_ENV: &str = "TEMPORAL_BRIDGE_CONFIG";
 
 /// Prefix of the bridge-level environment overrides.
 pub const BRIDGE_ENV_PREFIX: &str = "TEMPORAL_BRIDGE_";
 
 impl BridgeConfig {
-    /// Reads the file at `path` (or nothing, when `None`), then applies the `TEMPORAL_BRIDGE_*`
-    /// environment: what a bridge process and the services beside it start from.
+    /// Reads the TOML file at `path`, then applies the `TEMPORAL_BRIDGE_*` environment: what a
+    /// bridge process and the services beside it start from.
     ///
     /// ```no_run
     /// # fn demo() -> Result<(), bridge_runtime::ConfigError> {
-    /// let config = bridge_runtime::config::BridgeConfig::load(Some("bridge.toml".as_ref()))?;
+    /// let config = bridge_runtime::config::BridgeConfig::from_file("bridge.toml")?;
     /// assert_eq!(config.origin(), "bridge.toml");
     /// # Ok(()) }
     /// ```
-    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
-        let mut config = match path {
-            Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-                    path: path.to_owned(),
-                    source,
-                })?;
-                Self::from_toml(&text, &path.display().to_string())?
-            }
-            None => Self {
-                origin: "the environment".to_owned(),
-                ..Self::default()
-            },
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut config = Self::from_toml(&text, &path.display().to_string())?;
+        config.apply_env(std::env::vars())?;
+        Ok(config)
+    }
+
+    /// The file that `TEMPORAL_BRIDGE_CONFIG` names, as [`BridgeConfig::from_file`]; without
+    /// that variable, the `TEMPORAL_BRIDGE_*` environment alone.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        if let Some(path) = std::env::var_os(CONFIG_ENV) {
+            return Self::from_file(path);
+        }
+        let mut config = Self {
+            origin: Some(FROM_ENV.to_owned()),
+            ..Self::default()
         };
         config.apply_env(std::env::vars())?;
         Ok(config)
@@ -384,7 +400,7 @@ impl BridgeConfig {
             origin: origin.to_owned(),
             message: e.to_string().trim_end().to_owned(),
         })?;
-        config.origin = origin.to_owned();
+        config.origin = Some(origin.to_owned());
         // The clusters' own checks; a file may leave every cluster to the environment.
         if !config.clusters.is_empty() {
             config.pool_config().validate(origin)?;
@@ -392,13 +408,9 @@ impl BridgeConfig {
         Ok(config)
     }
 
-    /// Where this configuration came from: the file's path, or `the environment`.
+    /// Where this configuration came from: the file's path, [`FROM_ENV`], or `code`.
     pub fn origin(&self) -> &str {
-        if self.origin.is_empty() {
-            "the environment"
-        } else {
-            &self.origin
-        }
+        self.origin.as_deref().unwrap_or("code")
     }
 
     /// The source cluster, or an error naming where it should have been set.

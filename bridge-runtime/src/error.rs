@@ -263,20 +263,13 @@ pub enum WorkerError {
     /// A cluster could not be used.
     #[error(transparent)]
     Pool(#[from] PoolError),
-    /// A service's SDK worker could not be created or failed while running.
-    #[error("SDK worker on task queue `{queue}` failed: {message}")]
-    Service {
-        /// The worker's task queue.
-        queue: String,
-        /// The SDK's message.
-        message: String,
-    },
-    /// The SDK worker could not be created or failed while running.
+    /// An SDK worker (the bridge's, or a service's) could not be created or failed while
+    /// running.
     #[error("SDK worker on `{cluster}`/`{queue}` failed: {message}")]
     Sdk {
-        /// The source cluster.
+        /// The polled cluster.
         cluster: String,
-        /// The bridge task queue.
+        /// The polled task queue.
         queue: String,
         /// The SDK's message.
         message: String,

@@ -54,7 +54,8 @@ pub use spec::{
 };
 pub use worker::{
     BridgeRegistration, BridgeWorker, DEFAULT_GRACE_PERIOD, DEFAULT_MAX_CONCURRENT_CALLS,
-    DEFAULT_MAX_POLLERS, Registrar, run_sdk_worker, run_sdk_worker_until_signal, shutdown_signal,
+    DEFAULT_MAX_POLLERS, Registrar, run_sdk_worker_until, run_sdk_worker_until_signal,
+    shutdown_signal,
 };
 
 /// Everything a user of the macros needs in one import.

@@ -115,12 +115,15 @@ impl ClusterPool {
     /// # Ok(()) }
     /// ```
     pub fn from_config(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
-        Self::from_bridge_config(&BridgeConfig::load(Some(path.as_ref()))?)
+        Self::from_bridge_config(&BridgeConfig::from_file(path)?)
     }
 
-    /// Builds the pool from `TEMPORAL_BRIDGE_CLUSTER_*` environment variables alone.
+    /// Builds the pool from the environment ([`BridgeConfig::from_env`]): the file that
+    /// `TEMPORAL_BRIDGE_CONFIG` names, or else the `TEMPORAL_BRIDGE_CLUSTER_*` variables. Like a
+    /// file, the environment is checked whole: an unknown `TEMPORAL_BRIDGE_*` variable is an
+    /// error naming it.
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_bridge_config(&BridgeConfig::load(None)?)
+        Self::from_bridge_config(&BridgeConfig::from_env()?)
     }
 
     /// Builds the pool from the clusters of a loaded [`BridgeConfig`].

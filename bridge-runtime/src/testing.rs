@@ -492,6 +492,80 @@ fn find_or_install_cli() -> Result<PathBuf, TestKitError> {
     })
 }
 
+/// A child process that is killed (SIGKILL) and reaped when dropped, so that no test leaves
+/// one behind, on success or panic.
+#[derive(Debug)]
+pub struct ChildGuard(Child);
+
+impl ChildGuard {
+    /// Spawns `command` with standard input closed.
+    pub fn spawn(command: &mut Command) -> std::io::Result<Self> {
+        command.stdin(Stdio::null()).spawn().map(Self)
+    }
+
+    /// The process id.
+    pub fn id(&self) -> u32 {
+        self.0.id()
+    }
+
+    /// The process's exit status, if it has exited.
+    pub fn try_wait(&mut self) -> std::io::Result<Option<std::process::ExitStatus>> {
+        self.0.try_wait()
+    }
+
+    /// Sends SIGTERM, the polite stop an orchestrator sends, and waits up to `timeout` for the
+    /// exit. Blocks the thread: call it from `spawn_blocking` in async code.
+    pub fn terminate(&mut self, timeout: Duration) -> std::io::Result<std::process::ExitStatus> {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status()?;
+        if !status.success() {
+            return Err(std::io::Error::other(format!(
+                "kill -TERM failed: {status}"
+            )));
+        }
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.0.try_wait()? {
+                return Ok(status);
+            }
+            if Instant::now() > deadline {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("process {} did not exit within {timeout:?}", self.0.id()),
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Waits up to `timeout` for the process to exit by itself; kills it after that.
+    pub fn wait_timeout(
+        &mut self,
+        timeout: Duration,
+    ) -> std::io::Result<Option<std::process::ExitStatus>> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.0.try_wait()? {
+                return Ok(Some(status));
+            }
+            if Instant::now() > deadline {
+                let _ = self.0.kill();
+                let _ = self.0.wait();
+                return Ok(None);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// An SDK worker, or a bridge worker, running on its own thread until stopped or dropped.
 ///
 /// SDK workers are not `Send`; a thread of their own lets tests and demos run several beside
@@ -509,8 +583,10 @@ impl WorkerThread {
         client: temporalio_client::Client,
         options: temporalio_sdk::WorkerOptions,
     ) -> Self {
-        Self::spawn(name.into(), move |stop| async move {
-            crate::run_sdk_worker(client, options, async {
+        let name = name.into();
+        let cluster = name.clone();
+        Self::spawn(name, move |stop| async move {
+            crate::worker::run_client_worker_until(client, &cluster, options, async {
                 let _ = stop.await;
             })
             .await
@@ -655,23 +731,16 @@ pub async fn count_executions(
     client: &temporalio_client::Client,
     workflow_id: &str,
 ) -> Result<usize, String> {
-    use temporalio_client::errors::WorkflowInteractionError;
     let failed = |e: &dyn std::fmt::Display| format!("count {workflow_id}: {e}");
-    let latest = match client
-        .get_workflow_handle::<temporalio_common::UntypedWorkflow>(workflow_id)
-        .describe(Default::default())
-        .await
-    {
-        Ok(d) => d
-            .raw_description
-            .workflow_execution_info
-            .map(|i| (i.execution.unwrap_or_default().run_id, i.status))
-            .ok_or_else(|| failed(&"the description has no execution info"))?,
-        Err(WorkflowInteractionError::NotFound(_)) => return Ok(0),
-        Err(e) => return Err(failed(&e)),
-    };
     let deadline = Instant::now() + VISIBILITY_TIMEOUT;
     loop {
+        // Described anew each round: a run that closes meanwhile changes what to wait for.
+        let Some(latest) = latest_run(client, workflow_id)
+            .await
+            .map_err(|e| failed(&e))?
+        else {
+            return Ok(0);
+        };
         let runs = visible_runs(client, workflow_id)
             .await
             .map_err(|e| failed(&e))?;
@@ -686,6 +755,28 @@ pub async fn count_executions(
             )));
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// `(run id, status)` of the latest run under `workflow_id`, read with
+/// `DescribeWorkflowExecution`; `None` when there is no run at all.
+async fn latest_run(
+    client: &temporalio_client::Client,
+    workflow_id: &str,
+) -> Result<Option<(String, i32)>, String> {
+    use temporalio_client::errors::WorkflowInteractionError;
+    match client
+        .get_workflow_handle::<temporalio_common::UntypedWorkflow>(workflow_id)
+        .describe(Default::default())
+        .await
+    {
+        Ok(d) => d
+            .raw_description
+            .workflow_execution_info
+            .map(|i| Some((i.execution.unwrap_or_default().run_id, i.status)))
+            .ok_or_else(|| "the description has no execution info".to_owned()),
+        Err(WorkflowInteractionError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e.to_string()),
     }
 }
 

@@ -134,14 +134,17 @@ impl BridgeWorker {
         }
     }
 
-    /// A worker configured by a bridge file and the environment (see [`BridgeConfig::load`]):
-    /// its source cluster, its pool, and every setting the file gives.
+    /// A worker configured by a bridge file and the environment (see
+    /// [`BridgeConfig::from_file`]): its source cluster, its pool, and every worker setting the
+    /// file gives (concurrency, pollers, grace period, id length, metrics and health
+    /// addresses). `log_format` is the process's, not the worker's: [`crate::cli::main`]
+    /// applies it, and a `main` of your own passes it to [`crate::cli::init_logging`].
     ///
     /// ```no_run
     /// # use bridge_runtime::{BridgeWorker, config::BridgeConfig};
     /// # async fn demo(fulfillment: impl bridge_runtime::BridgeRegistration + 'static)
     /// # -> Result<(), Box<dyn std::error::Error>> {
-    /// let config = BridgeConfig::load(Some("bridge.toml".as_ref()))?;
+    /// let config = BridgeConfig::from_file("bridge.toml")?;
     /// BridgeWorker::from_config(&config)?
     ///     .register(fulfillment)
     ///     .run_until_signal()
@@ -412,8 +415,9 @@ impl BridgeWorker {
                 for stop in &stops {
                     stop();
                 }
-                // Logged once polling has stopped: a call scheduled from here on waits for
-                // another bridge (the drain tests rely on this order).
+                // Logged once the SDK has been told to stop polling. Polls already waiting on the
+                // server end when it hears of the stop, so a call scheduled in that instant may
+                // still reach this bridge; it then drains like the others.
                 info!(grace_period = ?self.grace_period, "stop requested: no new calls, draining in-flight ones");
                 runs.await
             }
@@ -426,31 +430,45 @@ impl BridgeWorker {
     }
 }
 
-/// Runs an SDK worker (a service's own workflows and activities, not a bridge) through `client`
-/// until SIGINT or SIGTERM, then shuts it down, letting in-flight tasks finish as the options'
-/// graceful shutdown period allows. What the example services' `main` runs.
+/// Runs an SDK worker (a service's own workflows and activities, not a bridge) on `cluster`
+/// of `pool` until SIGINT or SIGTERM, then shuts it down, letting in-flight tasks finish as the
+/// options' graceful shutdown period allows. What the example services' `main` runs.
 ///
 /// ```no_run
 /// # async fn demo(options: temporalio_sdk::WorkerOptions) -> Result<(), Box<dyn std::error::Error>> {
 /// let pool = bridge_runtime::ClusterPool::from_config("bridge.toml")?;
-/// bridge_runtime::run_sdk_worker_until_signal(pool.client("b").await?, options).await?;
+/// bridge_runtime::run_sdk_worker_until_signal(&pool, "b", options).await?;
 /// # Ok(()) }
 /// ```
 pub async fn run_sdk_worker_until_signal(
-    client: temporalio_client::Client,
+    pool: &ClusterPool,
+    cluster: &str,
     options: WorkerOptions,
 ) -> Result<(), WorkerError> {
-    run_sdk_worker(client, options, shutdown_signal()).await
+    run_sdk_worker_until(pool, cluster, options, shutdown_signal()).await
 }
 
 /// [`run_sdk_worker_until_signal`], stopping when `stop` completes instead of on a signal.
-pub async fn run_sdk_worker(
+pub async fn run_sdk_worker_until(
+    pool: &ClusterPool,
+    cluster: &str,
+    options: WorkerOptions,
+    stop: impl Future<Output = ()>,
+) -> Result<(), WorkerError> {
+    let client = pool.client(cluster).await?;
+    run_client_worker_until(client, cluster, options, stop).await
+}
+
+/// Runs an SDK worker through `client` until `stop`; `cluster` names it in errors.
+pub(crate) async fn run_client_worker_until(
     client: temporalio_client::Client,
+    cluster: &str,
     options: WorkerOptions,
     stop: impl Future<Output = ()>,
 ) -> Result<(), WorkerError> {
     let queue = options.task_queue.clone();
-    let failed = |message: String| WorkerError::Service {
+    let failed = |message: String| WorkerError::Sdk {
+        cluster: cluster.to_owned(),
         queue: queue.clone(),
         message,
     };

@@ -204,44 +204,25 @@ pub fn init_logging() {
     bridge_runtime::cli::init_logging(bridge_runtime::config::LogFormat::Text);
 }
 
-/// The pool for a service binary: `--config PATH` reads the bridge's own configuration file
-/// (its `[clusters.*]` tables), otherwise the `TEMPORAL_BRIDGE_CLUSTER_*` environment variables
-/// describe the clusters.
-pub fn pool_from_args(
-    args: impl IntoIterator<Item = String>,
-) -> Result<ClusterPool, Box<dyn std::error::Error>> {
-    let mut args = args.into_iter();
-    let mut config = None;
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--config" => config = Some(args.next().ok_or("--config needs a path")?),
-            other => return Err(format!("unknown argument `{other}`; use --config PATH").into()),
-        }
-    }
-    Ok(match config {
-        Some(path) => ClusterPool::from_config(path)?,
-        None => ClusterPool::from_env()?,
-    })
-}
-
-/// A service binary's whole `main`: runs its SDK worker on `cluster` until SIGTERM or SIGINT;
-/// an error (bad configuration, cluster unreachable) is printed as sentences, exit code 1.
+/// A service binary's whole `main`: `--config PATH` (the bridge's own file) or the
+/// environment says where `cluster` is; runs the service's SDK worker there until SIGTERM or
+/// SIGINT. An error (bad configuration, cluster unreachable) is printed as sentences, exit 1.
 pub async fn service_main(
-    program: &str,
+    program: &'static str,
     cluster: &str,
     options: temporalio_sdk::WorkerOptions,
 ) -> std::process::ExitCode {
+    let args = bridge_runtime::cli::ServiceArgs::parse_for(program);
     init_logging();
     let run = async {
-        let pool = pool_from_args(std::env::args().skip(1))?;
-        let client = pool.client(cluster).await?;
+        let pool = args.pool()?;
         tracing::info!(
             cluster,
             task_queue = %options.task_queue,
             "{program} running; SIGTERM or SIGINT stops it"
         );
-        bridge_runtime::run_sdk_worker_until_signal(client, options).await?;
+        bridge_runtime::run_sdk_worker_until_signal(&pool, cluster, options).await?;
         Ok::<_, Box<dyn std::error::Error>>(())
     };
-    bridge_runtime::cli::exit_code(program, run.await)
+    bridge_runtime::cli::finish(program, run.await)
 }

@@ -3,20 +3,30 @@
 //! - Its runnable configuration block is `examples/bridge.toml`, and every configuration block
 //!   it shows parses and builds a pool.
 //! - Its three example crates (`orders`, `fulfillment`, `bridge`) are built from its own text:
-//!   the sources from the Example section, the `[dependencies]` from "Use it in your crate",
-//!   nothing else. Then its bridge binary runs with its configuration text against two local
-//!   clusters, carrying a real order from the example order service to the example fulfillment
-//!   service, which take the same file.
+//!   the sources from the Example section, the `[dependencies]` from "Use it in your crate".
+//!   Then its bridge binary runs with its configuration text against two local clusters and
+//!   carries an order from the README's `OrderWorkflow` to its `FulfillmentWorkflow`, which a
+//!   small services binary that this test writes (the README does not show one) runs from the
+//!   same file.
+//! - The example binaries (`order-service`, `fulfillment-service`, `bridge`) run together from
+//!   `examples/bridge.toml`.
 //! - Errors from the binaries are sentences, not debug structs.
 
-use bridge_runtime::{ClusterPool, config::BridgeConfig, testing::LocalClusters};
+use bridge_runtime::{
+    ClusterPool,
+    config::BridgeConfig,
+    testing::{ChildGuard, LocalClusters},
+};
 use std::{
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
-    time::{Duration, Instant},
+    process::Command,
+    time::Duration,
 };
 use temporal_bridge_examples::{ORDERS_QUEUE, Order, OrderWorkflow};
 use temporalio_client::{WorkflowGetResultOptions, WorkflowStartOptions};
+use temporalio_common::{
+    UntypedWorkflow, data_converters::RawValue, protos::temporal::api::common::v1::Payload,
+};
 
 const ORDER_SERVICE: &str = env!("CARGO_BIN_EXE_order-service");
 const FULFILLMENT_SERVICE: &str = env!("CARGO_BIN_EXE_fulfillment-service");
@@ -90,54 +100,41 @@ fn the_readme_configuration_is_the_example_file_and_every_block_builds_a_pool() 
     }
 }
 
-/// A process killed on drop, so that no test leaves one behind.
-struct Process(Child);
-
-impl Process {
-    fn spawn(command: &mut Command) -> Process {
-        Process(
-            command
-                .stdin(Stdio::null())
-                .spawn()
-                .expect("spawn a process"),
-        )
-    }
-
-    /// SIGTERM, then the exit status (waiting at most a minute).
-    fn terminate(mut self) -> std::process::ExitStatus {
-        let pid = self.0.id().to_string();
-        assert!(
-            Command::new("kill")
-                .args(["-TERM", &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Some(status) = self.0.try_wait().unwrap() {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "process {pid} did not exit");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn free_address() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().to_string()
 }
 
-/// Writes the three README crates into `dir` (a workspace of their own, with this
-/// repository's lock file and profile), with `bridge-runtime` taken from this repository.
+/// The services binary of the README crates, written by this test: the README shows the
+/// workflows but not the `main` that runs them.
+const README_SERVICES: &str = r#"//! Written by examples/tests/readme.rs: runs the README's two workflows on their clusters.
+use temporalio_sdk::WorkerOptions;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let args = bridge_runtime::cli::ServiceArgs::parse_for("readme-services");
+    let run = async {
+        let pool = args.pool()?;
+        let orders = WorkerOptions::new("orders")
+            .register_workflow::<orders::OrderWorkflow>()?
+            .build();
+        let fulfillment = WorkerOptions::new("fulfillment")
+            .register_workflow::<fulfillment::FulfillmentWorkflow>()?
+            .build();
+        tokio::try_join!(
+            bridge_runtime::run_sdk_worker_until_signal(&pool, "a", orders),
+            bridge_runtime::run_sdk_worker_until_signal(&pool, "b", fulfillment),
+        )?;
+        Ok::<_, Box<dyn std::error::Error>>(())
+    };
+    bridge_runtime::cli::finish("readme-services", run.await)
+}
+"#;
+
+/// Writes the three README crates into `dir`, each with the README's sources and exactly its
+/// `[dependencies]`, plus the test's services binary, in a workspace of their own. The
+/// workspace adds this repository's lock file and dev profile, and a `[patch]` that takes
+/// `bridge-runtime` from this repository (it is not on a registry yet).
 fn write_readme_crates(dir: &Path, text: &str) {
     let root_manifest = std::fs::read_to_string(repo().join("Cargo.toml")).unwrap();
     let profiles = &root_manifest[root_manifest
@@ -147,22 +144,17 @@ fn write_readme_crates(dir: &Path, text: &str) {
     std::fs::write(
         dir.join("Cargo.toml"),
         format!(
-            "[workspace]\nresolver = \"3\"\nmembers = [\"orders\", \"fulfillment\", \"bridge\"]\n\n\
-             # bridge-runtime is not on a registry yet: this repository's copy stands in.\n\
+            "[workspace]\nresolver = \"3\"\n\
+             members = [\"orders\", \"fulfillment\", \"bridge\", \"readme-services\"]\n\n\
              [patch.crates-io]\nbridge-runtime = {{ path = \"{}\" }}\n\n{profiles}",
             repo().join("bridge-runtime").display()
         ),
     )
     .unwrap();
     std::fs::copy(repo().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
-    for (name, source) in [
-        ("orders", "src/lib.rs"),
-        ("fulfillment", "src/lib.rs"),
-        ("bridge", "src/main.rs"),
-    ] {
+    let package = |name: &str, dependencies: &str, source: &str, code: &str| {
         let crate_dir = dir.join(name);
         std::fs::create_dir_all(crate_dir.join("src")).unwrap();
-        let dependencies = block(text, "toml", &format!("# {name}/Cargo.toml"));
         std::fs::write(
             crate_dir.join("Cargo.toml"),
             format!(
@@ -171,13 +163,72 @@ fn write_readme_crates(dir: &Path, text: &str) {
             ),
         )
         .unwrap();
-        let code = block(text, "rust", &format!("// {name}/{source}"));
         std::fs::write(crate_dir.join(source), code).unwrap();
+    };
+    for (name, source) in [
+        ("orders", "src/lib.rs"),
+        ("fulfillment", "src/lib.rs"),
+        ("bridge", "src/main.rs"),
+    ] {
+        package(
+            name,
+            &block(text, "toml", &format!("# {name}/Cargo.toml")),
+            source,
+            &block(text, "rust", &format!("// {name}/{source}")),
+        );
+    }
+    package(
+        "readme-services",
+        "[dependencies]\norders = { path = \"../orders\" }\n\
+         fulfillment = { path = \"../fulfillment\" }\nbridge-runtime = \"0.1\"\n\
+         temporalio-sdk = \"1.1\"\n\
+         tokio = { version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }\n",
+        "src/main.rs",
+        README_SERVICES,
+    );
+}
+
+/// Runs `exe --config config` with the environment pointing the file at `clusters` and at free
+/// ports for the health and metrics endpoints, as the README says an operator may.
+fn run_from_file(exe: &Path, config: &Path, clusters: &LocalClusters) -> ChildGuard {
+    ChildGuard::spawn(
+        Command::new(exe)
+            .arg("--config")
+            .arg(config)
+            .envs(clusters.env_vars())
+            .env("TEMPORAL_BRIDGE_HEALTH_ADDRESS", free_address())
+            .env("TEMPORAL_BRIDGE_METRICS_ADDRESS", free_address())
+            .env("RUST_LOG", "warn"),
+    )
+    .expect("spawn")
+}
+
+/// SIGTERM to each process; each must exit cleanly.
+async fn stop_all(processes: Vec<(&'static str, ChildGuard)>) {
+    for (name, mut process) in processes {
+        let status =
+            tokio::task::spawn_blocking(move || process.terminate(Duration::from_secs(60)))
+                .await
+                .unwrap()
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(
+            status.success(),
+            "{name} stopped cleanly on SIGTERM: {status}"
+        );
+    }
+}
+
+/// A `json/plain` payload of `value`.
+fn json(value: serde_json::Value) -> Payload {
+    Payload {
+        metadata: [("encoding".to_owned(), b"json/plain".to_vec())].into(),
+        data: serde_json::to_vec(&value).unwrap(),
+        ..Default::default()
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_readme_crates_build_and_its_bridge_runs_with_its_configuration() {
+async fn the_readme_crates_build_and_carry_an_order_with_its_configuration() {
     let text = readme();
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("readme-crates");
     write_readme_crates(&dir, &text);
@@ -197,27 +248,55 @@ async fn the_readme_crates_build_and_its_bridge_runs_with_its_configuration() {
     let clusters = LocalClusters::start(&["a", "b"]).await.unwrap();
     let config = dir.join("bridge.toml");
     std::fs::write(&config, block(&text, "toml", "# bridge.toml")).unwrap();
-    let (health, metrics) = (free_address(), free_address());
-    // The file as written; the environment points it at this test's clusters and free ports,
-    // as the README says an operator may.
-    let run = |exe: &str| {
-        let mut command = Command::new(exe);
-        command
-            .arg("--config")
-            .arg(&config)
-            .envs(clusters.env_vars())
-            .env("TEMPORAL_BRIDGE_HEALTH_ADDRESS", &health)
-            .env("TEMPORAL_BRIDGE_METRICS_ADDRESS", &metrics)
-            .env("RUST_LOG", "warn");
-        Process::spawn(&mut command)
-    };
-    let bridge = run(dir.join("target/debug/bridge").to_str().unwrap());
-    let orders = run(ORDER_SERVICE);
-    let fulfillment = run(FULFILLMENT_SERVICE);
+    let bin = dir.join("target/debug");
+    let bridge = run_from_file(&bin.join("bridge"), &config, &clusters);
+    let services = run_from_file(&bin.join("readme-services"), &config, &clusters);
+
+    // The README's OrderWorkflow, started by name as any client would.
+    let a = clusters.pool().client("a").await.unwrap();
+    let order = serde_json::json!({"id": "readme-1", "items": ["lamp"], "amount_cents": 4200});
+    let handle = a
+        .start_workflow(
+            UntypedWorkflow::new("OrderWorkflow"),
+            RawValue::new(vec![json(order)]),
+            WorkflowStartOptions::new("orders", "readme-1").build(),
+        )
+        .await
+        .unwrap();
+    let result = tokio::time::timeout(
+        Duration::from_secs(180),
+        handle.get_result(WorkflowGetResultOptions::default()),
+    )
+    .await
+    .expect("the order finished in time")
+    .expect("the order succeeded");
+    let shipment: serde_json::Value = serde_json::from_slice(&result.payloads[0].data).unwrap();
+    assert_eq!(
+        shipment,
+        serde_json::json!({
+            "order_id": "readme-1",
+            "tracking_number": "TRK-README-1",
+            "packed_items": ["lamp"]
+        })
+    );
+    stop_all(vec![
+        ("README bridge", bridge),
+        ("readme-services", services),
+    ])
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_example_binaries_run_from_examples_bridge_toml() {
+    let clusters = LocalClusters::start(&["a", "b"]).await.unwrap();
+    let config = repo().join("examples/bridge.toml");
+    let bridge = run_from_file(Path::new(EXAMPLE_BRIDGE), &config, &clusters);
+    let orders = run_from_file(Path::new(ORDER_SERVICE), &config, &clusters);
+    let fulfillment = run_from_file(Path::new(FULFILLMENT_SERVICE), &config, &clusters);
 
     let a = clusters.pool().client("a").await.unwrap();
     let order = Order {
-        id: "readme-1".into(),
+        id: "example-1".into(),
         items: vec!["lamp".into()],
         amount_cents: 4_200,
     };
@@ -236,36 +315,35 @@ async fn the_readme_crates_build_and_its_bridge_runs_with_its_configuration() {
     .await
     .expect("the order finished in time")
     .expect("the order succeeded");
-    assert_eq!(confirmation.shipment.tracking_number, "TRK-README-1");
+    assert_eq!(confirmation.shipment.tracking_number, "TRK-EXAMPLE-1");
     assert_eq!(confirmation.shipment.packed_items, ["boxed lamp"]);
-
-    for (name, process) in [
-        ("README bridge", bridge),
+    stop_all(vec![
+        ("bridge", bridge),
         ("order-service", orders),
         ("fulfillment-service", fulfillment),
-    ] {
-        let status = tokio::task::spawn_blocking(move || process.terminate())
-            .await
-            .unwrap();
-        assert!(
-            status.success(),
-            "{name} stopped cleanly on SIGTERM: {status}"
-        );
-    }
+    ])
+    .await;
 }
 
-/// Runs `exe` with `args` and no `TEMPORAL_BRIDGE_*` variables; returns its exit code and
-/// standard error.
-fn run_failing(exe: &str, args: &[&str]) -> (Option<i32>, String) {
-    let out = Command::new(exe)
-        .args(args)
-        .env_remove("TEMPORAL_BRIDGE_CONFIG")
-        .output()
+/// Runs `exe --config config` with no `TEMPORAL_BRIDGE_*` variables, for at most a minute;
+/// returns its exit code and standard error.
+fn run_failing(exe: &str, config: &Path) -> (Option<i32>, String) {
+    let stderr = std::env::temp_dir().join(format!("readme-run-failing-{}", std::process::id()));
+    let mut command = Command::new(exe);
+    command
+        .arg("--config")
+        .arg(config)
+        .stderr(std::fs::File::create(&stderr).unwrap());
+    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("TEMPORAL_BRIDGE_")) {
+        command.env_remove(key);
+    }
+    let status = ChildGuard::spawn(&mut command)
+        .unwrap()
+        .wait_timeout(Duration::from_secs(60))
         .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
+    let text = std::fs::read_to_string(&stderr).unwrap_or_default();
+    let _ = std::fs::remove_file(&stderr);
+    (status.and_then(|s| s.code()), text)
 }
 
 #[test]
@@ -283,7 +361,7 @@ fn the_binaries_report_errors_as_sentences_naming_the_culprit() {
     let cases = [
         (
             ORDER_SERVICE,
-            missing.to_str().unwrap(),
+            &missing,
             format!(
                 "order-service: cannot read bridge config `{}`: No such file or directory",
                 missing.display()
@@ -291,7 +369,7 @@ fn the_binaries_report_errors_as_sentences_naming_the_culprit() {
         ),
         (
             FULFILLMENT_SERVICE,
-            scheme.to_str().unwrap(),
+            &scheme,
             format!(
                 "fulfillment-service: cluster `b` in {}: `address` is `host:port`, without a \
                  scheme; got `http://b:7233`",
@@ -300,12 +378,12 @@ fn the_binaries_report_errors_as_sentences_naming_the_culprit() {
         ),
         (
             EXAMPLE_BRIDGE,
-            scheme.to_str().unwrap(),
+            &scheme,
             format!("bridge: cluster `b` in {}", scheme.display()),
         ),
     ];
     for (exe, config, expected) in cases {
-        let (code, stderr) = run_failing(exe, &["--config", config]);
+        let (code, stderr) = run_failing(exe, config);
         assert_eq!(code, Some(1), "{exe}: {stderr}");
         assert!(stderr.starts_with(&expected), "{exe}: {stderr}");
         assert!(

@@ -14,7 +14,7 @@ use std::{
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
-use temporalio_client::{Client, WorkflowDescribeOptions};
+use temporalio_client::{Client, WorkflowDescribeOptions, errors::WorkflowInteractionError};
 use temporalio_common::{
     HasWorkflowDefinition, UntypedActivity, UntypedWorkflow,
     data_converters::RawValue,
@@ -1212,28 +1212,19 @@ impl Harness {
     /// Waits until a workflow with this id runs on B. Read with `DescribeWorkflowExecution`,
     /// which is strongly consistent (visibility is not: it lags, and a dev server rate-limits
     /// it).
-    pub async fn wait_exists_on_b(&self, remote_id: &str, timeout: Duration) {
+    pub async fn wait_running_on_b(&self, remote_id: &str, timeout: Duration) {
         let deadline = Instant::now() + timeout;
         loop {
-            match try_describe(&self.b, remote_id).await {
-                Some(d) if status_of(&d) == WorkflowExecutionStatus::Running => return,
-                seen => assert!(
-                    Instant::now() < deadline,
-                    "{remote_id} is not running on B after {timeout:?}: {:?}",
-                    seen.as_ref().map(status_of)
-                ),
+            let status = self.status_on_b(remote_id).await;
+            if status == Some(WorkflowExecutionStatus::Running) {
+                return;
             }
+            assert!(
+                Instant::now() < deadline,
+                "{remote_id} is not running on B after {timeout:?}: {status:?}"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-    }
-
-    /// Opens the gate of the [`GateWorkflow`] `remote_id` on B, which must exist.
-    pub async fn open_gate(&self, remote_id: &str) {
-        self.b
-            .get_workflow_handle::<GateWorkflow>(remote_id)
-            .signal(GateWorkflow::open, (), Default::default())
-            .await
-            .unwrap_or_else(|e| panic!("open the gate of {remote_id}: {e}"));
     }
 
     /// The status of the latest run of `remote_id` on B (strongly consistent), `None` when B
@@ -1258,6 +1249,146 @@ impl Harness {
             })
             .map(|p| (p.state(), p.attempt))
     }
+
+    /// Starts a [`Probe::gate`] call on A under `workflow_id` (also its label), and derives the
+    /// remote id the bridge gives it.
+    pub async fn start_gate_call(&self, workflow_id: &str) -> GateCall {
+        let handle = self
+            .a
+            .start_workflow(
+                GateCallerWorkflow::run,
+                workflow_id.to_owned(),
+                temporalio_client::WorkflowStartOptions::new(A_QUEUE, workflow_id).build(),
+            )
+            .await
+            .expect("start on A");
+        let run_id = handle.run_id().expect("run id").to_owned();
+        let remote_id = self
+            .remote_id_of_call(workflow_id, &run_id, 0, Duration::from_secs(60))
+            .await;
+        GateCall {
+            workflow_id: workflow_id.to_owned(),
+            run_id,
+            remote_id,
+        }
+    }
+
+    /// Starts `n` gate calls under `{prefix}-{i}`, all at once.
+    pub async fn start_gate_calls(&self, prefix: &str, n: usize) -> Vec<GateCall> {
+        let ids: Vec<String> = (0..n).map(|i| format!("{prefix}-{i}")).collect();
+        futures::future::join_all(ids.iter().map(|id| self.start_gate_call(id))).await
+    }
+
+    /// Waits until every call's remote workflow runs on B.
+    pub async fn wait_gates_running(&self, calls: &[GateCall]) {
+        for c in calls {
+            self.wait_running_on_b(&c.remote_id, Duration::from_secs(60))
+                .await;
+        }
+    }
+
+    /// Opens the gate of the [`GateWorkflow`] `remote_id` on B, which must exist.
+    pub async fn open_gate(&self, remote_id: &str) {
+        self.b
+            .get_workflow_handle::<GateWorkflow>(remote_id)
+            .signal(GateWorkflow::open, (), Default::default())
+            .await
+            .unwrap_or_else(|e| panic!("open the gate of {remote_id}: {e}"));
+    }
+
+    /// Opens every call's gate, each once its remote workflow runs on B.
+    pub async fn open_gates(&self, calls: &[GateCall]) {
+        self.wait_gates_running(calls).await;
+        for c in calls {
+            self.open_gate(&c.remote_id).await;
+        }
+    }
+
+    /// The phase before a fault: every call is held by a bridge on attempt `attempt` (A's
+    /// describe) and its remote workflow runs on B, gate closed (B's describe).
+    pub async fn assert_held_and_running(&self, calls: &[GateCall], attempt: i32) {
+        for c in calls {
+            assert_eq!(
+                self.call_state_on_a(&c.workflow_id).await,
+                Some((PendingActivityState::Started, attempt)),
+                "{} is held by a bridge on attempt {attempt}",
+                c.workflow_id
+            );
+            assert_eq!(
+                self.status_on_b(&c.remote_id).await,
+                Some(WorkflowExecutionStatus::Running),
+                "{} runs on B",
+                c.remote_id
+            );
+        }
+    }
+
+    /// Waits until another bridge has taken every call over: its bridge activity is started
+    /// again, on attempt 2 or later (after the first holder's heartbeat timeout).
+    pub async fn wait_taken_over(&self, calls: &[GateCall], timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        for c in calls {
+            loop {
+                let state = self.call_state_on_a(&c.workflow_id).await;
+                if matches!(state, Some((PendingActivityState::Started, a)) if a >= 2) {
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "{} was not taken over within {timeout:?}: {state:?}",
+                    c.workflow_id
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+
+    /// A gate call's result on A, once it has one.
+    pub async fn gate_result(&self, call: &GateCall) -> String {
+        result_of(
+            &self
+                .a
+                .get_workflow_handle::<GateCallerWorkflow>(&call.workflow_id),
+        )
+        .await
+    }
+}
+
+/// One bridged [`Probe::gate`] call: its workflow on A and the remote id the bridge gives it.
+/// Its remote workflow runs until the test opens its gate, so a fault lands in the phase the
+/// test names whatever the machine's speed.
+#[derive(Clone, Debug)]
+pub struct GateCall {
+    /// The caller's workflow id on A, also the gate's label.
+    pub workflow_id: String,
+    /// The caller's run on A.
+    pub run_id: String,
+    /// The remote workflow's id on B.
+    pub remote_id: String,
+}
+
+impl GateCall {
+    /// What the call returns once its gate is open.
+    pub fn expected(&self) -> String {
+        format!("opened {}", self.workflow_id)
+    }
+}
+
+/// Waits until the log file at `path` holds a line containing `needle`.
+pub async fn wait_for_line(path: &std::path::Path, needle: &str, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if text.lines().any(|l| l.contains(needle)) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no line with `{needle}` in {} after {timeout:?}: {text}",
+            path.display()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// The status in a description.
@@ -1268,17 +1399,21 @@ pub fn status_of(d: &DescribeWorkflowExecutionResponse) -> WorkflowExecutionStat
         .unwrap_or(WorkflowExecutionStatus::Unspecified)
 }
 
-/// [`describe`], or `None` when the cluster has no workflow of that id.
+/// [`describe`], or `None` when the cluster has no workflow of that id. Any other error
+/// panics: a transport error must not read as "not there".
 pub async fn try_describe(
     client: &Client,
     workflow_id: &str,
 ) -> Option<DescribeWorkflowExecutionResponse> {
-    client
+    match client
         .get_workflow_handle::<UntypedWorkflow>(workflow_id)
         .describe(WorkflowDescribeOptions::default())
         .await
-        .ok()
-        .map(|d| d.raw_description)
+    {
+        Ok(d) => Some(d.raw_description),
+        Err(WorkflowInteractionError::NotFound(_)) => None,
+        Err(e) => panic!("describe {workflow_id}: {e}"),
+    }
 }
 
 /// A bridge process; killed on drop.
@@ -1412,14 +1547,11 @@ where
     (result_of(&handle).await, run_id)
 }
 
-/// The server's description of the latest run of `workflow_id`.
+/// The server's description of the latest run of `workflow_id`, which must exist.
 pub async fn describe(client: &Client, workflow_id: &str) -> DescribeWorkflowExecutionResponse {
-    client
-        .get_workflow_handle::<UntypedWorkflow>(workflow_id)
-        .describe(WorkflowDescribeOptions::default())
+    try_describe(client, workflow_id)
         .await
-        .unwrap_or_else(|e| panic!("describe {workflow_id}: {e}"))
-        .raw_description
+        .unwrap_or_else(|| panic!("describe {workflow_id}: not found"))
 }
 
 /// Test logs go to the test's captured output; `RUST_LOG` filters them.

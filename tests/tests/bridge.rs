@@ -6,21 +6,19 @@ use std::{process::Command, time::Duration};
 use temporal_bridge_tests::{
     A_QUEUE, BoundedSleepCallerWorkflow, CancellableSleepCallerWorkflow, CountdownCallerWorkflow,
     DetachedStartCallerWorkflow, EchoCallerWorkflow, FailCallerWorkflow, FailKeyedCallerWorkflow,
-    FlakyCallerWorkflow, ForgedCallerWorkflow, GateCallerWorkflow, HandleCancelCallerWorkflow,
-    Harness, KeyedEchoCallerWorkflow, KeyedRequest, MailboxCallerWorkflow,
-    MailboxWithStartCallerWorkflow, OverrideCallerWorkflow, ProbeBridge, RESULT_TIMEOUT,
-    SignalNowhereCallerWorkflow, StartThenWaitCallerWorkflow, describe, result_of, run_on_a,
+    FlakyCallerWorkflow, ForgedCallerWorkflow, GateCall, HandleCancelCallerWorkflow, Harness,
+    KeyedEchoCallerWorkflow, KeyedRequest, MailboxCallerWorkflow, MailboxWithStartCallerWorkflow,
+    OverrideCallerWorkflow, ProbeBridge, RESULT_TIMEOUT, SignalNowhereCallerWorkflow,
+    StartThenWaitCallerWorkflow, result_of, run_on_a, wait_for_line,
 };
 use temporalio_client::tonic::IntoRequest;
-use temporalio_client::{
-    WorkflowCancelOptions, WorkflowHandle, WorkflowStartOptions, WorkflowTerminateOptions,
-};
+use temporalio_client::{WorkflowCancelOptions, WorkflowStartOptions, WorkflowTerminateOptions};
 use temporalio_common::{
     UntypedWorkflow,
     protos::temporal::api::{
         common::v1::WorkflowExecution,
         enums::v1::HistoryEventFilterType,
-        enums::v1::{PendingActivityState, WorkflowExecutionStatus},
+        enums::v1::WorkflowExecutionStatus,
         history::v1::{ActivityTaskScheduledEventAttributes, history_event::Attributes},
         workflowservice::v1::GetWorkflowExecutionHistoryRequest,
     },
@@ -66,48 +64,25 @@ async fn activity_types(h: &Harness, workflow_id: &str, run_id: &str) -> Vec<Str
         .collect()
 }
 
-/// Starts a `gate` call on A under `workflow_id` and waits until its remote workflow runs on B
-/// (its gate closed until the test opens it). Returns A's handle, A's run id and the remote id.
-async fn start_gate_call(
-    h: &Harness,
-    workflow_id: &str,
-) -> (
-    WorkflowHandle<temporalio_client::Client, GateCallerWorkflow>,
-    String,
-    String,
-) {
-    let handle =
-        h.a.start_workflow(
-            GateCallerWorkflow::run,
-            workflow_id.to_owned(),
-            WorkflowStartOptions::new(A_QUEUE, workflow_id).build(),
-        )
-        .await
-        .unwrap();
-    let run_id = handle.run_id().unwrap().to_owned();
-    let remote_id = h
-        .remote_id_of_call(workflow_id, &run_id, 0, Duration::from_secs(60))
+/// Starts a `gate` call on A under `workflow_id`, and waits until a bridge holds it on its
+/// first attempt while its remote workflow runs on B, gate closed.
+async fn start_held_gate_call(h: &Harness, workflow_id: &str) -> GateCall {
+    let call = h.start_gate_call(workflow_id).await;
+    h.wait_gates_running(std::slice::from_ref(&call)).await;
+    h.assert_held_and_running(std::slice::from_ref(&call), 1)
         .await;
-    h.wait_exists_on_b(&remote_id, Duration::from_secs(60))
-        .await;
-    // A handle typed by the workflow struct, whose result type the tests compare against.
-    let handle = h.a.get_workflow_handle::<GateCallerWorkflow>(workflow_id);
-    (handle, run_id, remote_id)
+    call
 }
 
-/// The phase check before a fault: the call is held by a bridge on its first attempt and its
-/// remote workflow runs on B (both read with describe).
-async fn assert_held_and_running(h: &Harness, workflow_id: &str, remote_id: &str) {
-    assert_eq!(
-        h.call_state_on_a(workflow_id).await,
-        Some((PendingActivityState::Started, 1)),
-        "{workflow_id} is held by a bridge on attempt 1"
-    );
-    assert_eq!(
-        h.status_on_b(remote_id).await,
-        Some(WorkflowExecutionStatus::Running),
-        "{remote_id} runs on B"
-    );
+/// The first activity of `call`'s run on A: its bridge call.
+async fn bridge_call_of(
+    h: &Harness,
+    call: &GateCall,
+) -> bridge_runtime::testing::ScheduledActivity {
+    scheduled_activities(&h.a, &call.workflow_id, &call.run_id)
+        .await
+        .unwrap()
+        .remove(0)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -142,21 +117,25 @@ async fn happy_path_returns_b_result_under_the_deterministic_id() {
 async fn bridge_killed_while_waiting_another_takes_over_with_exactly_one_execution() {
     let h = Harness::start().await;
     let mut first = h.spawn_bridge_process(BRIDGE);
-    let (handle, run_id, remote_id) = start_gate_call(&h, "killed-while-waiting").await;
-    assert_held_and_running(&h, "killed-while-waiting", &remote_id).await;
+    let call = start_held_gate_call(&h, "killed-while-waiting").await;
 
     first.kill(); // SIGKILL while the bridge waits on the running remote workflow
     let _second = h.spawn_bridge_process(BRIDGE);
-    h.open_gate(&remote_id).await;
+    // The phase: the second bridge holds the call while the remote workflow still runs.
+    h.wait_taken_over(std::slice::from_ref(&call), Duration::from_secs(60))
+        .await;
+    assert_eq!(
+        h.status_on_b(&call.remote_id).await,
+        Some(WorkflowExecutionStatus::Running)
+    );
+    h.open_gate(&call.remote_id).await;
 
-    assert_eq!(result_of(&handle).await, "opened killed-while-waiting");
-    assert_eq!(count_executions(&h.b, &remote_id).await.unwrap(), 1);
-    let call = &scheduled_activities(&h.a, "killed-while-waiting", &run_id)
-        .await
-        .unwrap()[0];
+    assert_eq!(h.gate_result(&call).await, call.expected());
+    assert_eq!(count_executions(&h.b, &call.remote_id).await.unwrap(), 1);
+    let attempt = bridge_call_of(&h, &call).await.started_attempt;
     assert!(
-        call.started_attempt.unwrap_or(0) >= 2,
-        "the second bridge finished the call on a retry: {call:?}"
+        attempt >= Some(2),
+        "the second bridge finished the call on a retry: {attempt:?}"
     );
 }
 
@@ -164,35 +143,32 @@ async fn bridge_killed_while_waiting_another_takes_over_with_exactly_one_executi
 async fn bridge_killed_after_remote_closed_retry_attaches_to_the_closed_execution() {
     let h = Harness::start().await;
     let mut first = h.spawn_bridge_process(BRIDGE);
-    let (handle, run_id, remote_id) = start_gate_call(&h, "killed-after-close").await;
-    assert_held_and_running(&h, "killed-after-close", &remote_id).await;
+    let call = start_held_gate_call(&h, "killed-after-close").await;
 
     // Freeze the bridge so that it cannot report, let the remote workflow close, then kill it.
     first.freeze();
-    h.open_gate(&remote_id).await;
+    h.open_gate(&call.remote_id).await;
     let on_b =
-        h.b.get_workflow_handle::<UntypedWorkflow>(remote_id.clone());
+        h.b.get_workflow_handle::<UntypedWorkflow>(call.remote_id.clone());
     tokio::time::timeout(RESULT_TIMEOUT, on_b.get_result(Default::default()))
         .await
         .expect("remote workflow did not close")
         .expect("remote workflow failed");
     assert!(
-        h.call_state_on_a("killed-after-close").await.is_some(),
+        h.call_state_on_a(&call.workflow_id).await.is_some(),
         "closed on B, not reported to A"
     );
     first.kill();
     let _second = h.spawn_bridge_process(BRIDGE);
 
-    assert_eq!(result_of(&handle).await, "opened killed-after-close");
+    assert_eq!(h.gate_result(&call).await, call.expected());
     assert_eq!(
-        count_executions(&h.b, &remote_id).await.unwrap(),
+        count_executions(&h.b, &call.remote_id).await.unwrap(),
         1,
         "the retry attached instead of starting a second execution"
     );
-    let call = &scheduled_activities(&h.a, "killed-after-close", &run_id)
-        .await
-        .unwrap()[0];
-    assert!(call.started_attempt.unwrap_or(0) >= 2, "{call:?}");
+    let attempt = bridge_call_of(&h, &call).await.started_attempt;
+    assert!(attempt >= Some(2), "{attempt:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -201,24 +177,13 @@ async fn sigterm_drains_the_in_flight_call_before_the_bridge_exits() {
     let log = std::env::temp_dir().join(format!("bridge-drained-{}.log", std::process::id()));
     let mut only =
         h.spawn_bridge_process_logged(BRIDGE, &[("RUST_LOG", "bridge_runtime=info")], &log);
-    let (handle, run_id, remote_id) = start_gate_call(&h, "drained").await;
-    assert_held_and_running(&h, "drained", &remote_id).await;
+    let call = start_held_gate_call(&h, "drained").await;
 
     // No other bridge exists: the call can only finish if this one drains it, and its remote
     // workflow closes only once the bridge has begun to drain.
     only.terminate();
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while !std::fs::read_to_string(&log)
-        .unwrap_or_default()
-        .contains("stop requested")
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the bridge never drained"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    h.open_gate(&remote_id).await;
+    wait_for_line(&log, "stop requested", Duration::from_secs(30)).await;
+    h.open_gate(&call.remote_id).await;
     let status = tokio::task::spawn_blocking(move || {
         let status = only.wait_exit(Duration::from_secs(30));
         (status, only)
@@ -229,16 +194,13 @@ async fn sigterm_drains_the_in_flight_call_before_the_bridge_exits() {
     let _ = std::fs::remove_file(&log);
     assert!(status.success(), "bridge exited with {status}");
 
-    assert_eq!(result_of(&handle).await, "opened drained");
-    let call = &scheduled_activities(&h.a, "drained", &run_id)
-        .await
-        .unwrap()[0];
+    assert_eq!(h.gate_result(&call).await, call.expected());
     assert_eq!(
-        call.started_attempt,
+        bridge_call_of(&h, &call).await.started_attempt,
         Some(1),
         "finished by the draining bridge"
     );
-    assert_eq!(count_executions(&h.b, &remote_id).await.unwrap(), 1);
+    assert_eq!(count_executions(&h.b, &call.remote_id).await.unwrap(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -252,7 +214,8 @@ async fn a_wait_longer_than_several_long_polls_stays_in_one_attempt() {
     ])
     .await;
     let _bridge = h.in_process_bridge();
-    let (handle, run_id, remote_id) = start_gate_call(&h, "long-wait").await;
+    let call = start_held_gate_call(&h, "long-wait").await;
+    let remote_id = call.remote_id.clone();
 
     // Precondition, so that this test can fail: a close-event long-poll on the running remote
     // workflow really does come back empty long before it closes.
@@ -287,11 +250,9 @@ async fn a_wait_longer_than_several_long_polls_stays_in_one_attempt() {
     // makes the test stricter.
     tokio::time::sleep(Duration::from_secs(5)).await;
     h.open_gate(&remote_id).await;
-    assert_eq!(result_of(&handle).await, "opened long-wait");
-    let call = &scheduled_activities(&h.a, "long-wait", &run_id)
-        .await
-        .unwrap()[0];
-    assert_eq!(call.started_attempt, Some(1), "{call:?}");
+    assert_eq!(h.gate_result(&call).await, call.expected());
+    let scheduled = bridge_call_of(&h, &call).await;
+    assert_eq!(scheduled.started_attempt, Some(1), "{scheduled:?}");
     assert_eq!(count_executions(&h.b, &remote_id).await.unwrap(), 1);
 }
 
@@ -491,15 +452,6 @@ async fn id_template_makes_calls_with_one_business_key_share_one_execution() {
     assert!(long.remote_workflow_id.starts_with("keyed-echo-kkk"));
 }
 
-/// The status of the latest run of `workflow_id` on B.
-async fn status_on_b(h: &Harness, workflow_id: &str) -> WorkflowExecutionStatus {
-    describe(&h.b, workflow_id)
-        .await
-        .workflow_execution_info
-        .expect("execution info")
-        .status()
-}
-
 /// Waits up to `timeout` for `workflow_id` on B to reach `want`.
 async fn wait_status_on_b(
     h: &Harness,
@@ -509,8 +461,8 @@ async fn wait_status_on_b(
 ) {
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
-        let now = status_on_b(h, workflow_id).await;
-        if now == want {
+        let now = h.status_on_b(workflow_id).await;
+        if now == Some(want) {
             return;
         }
         assert!(
@@ -543,11 +495,11 @@ async fn cancelling_the_caller_cancels_terminates_or_abandons_the_remote_workflo
         let remote_id = h
             .remote_id_of_call(&workflow_id, &run_id, 0, Duration::from_secs(10))
             .await;
-        h.wait_exists_on_b(&remote_id, Duration::from_secs(10))
+        h.wait_running_on_b(&remote_id, Duration::from_secs(10))
             .await;
         assert_eq!(
-            status_on_b(&h, &remote_id).await,
-            WorkflowExecutionStatus::Running
+            h.status_on_b(&remote_id).await,
+            Some(WorkflowExecutionStatus::Running)
         );
 
         handle
@@ -562,8 +514,8 @@ async fn cancelling_the_caller_cancels_terminates_or_abandons_the_remote_workflo
             // Abandoned: still running a while after the caller resolved.
             tokio::time::sleep(Duration::from_secs(2)).await;
             assert_eq!(
-                status_on_b(&h, &remote_id).await,
-                WorkflowExecutionStatus::Running,
+                h.status_on_b(&remote_id).await,
+                Some(WorkflowExecutionStatus::Running),
                 "abandon leaves the remote workflow alone"
             );
         }
@@ -575,8 +527,7 @@ async fn cancelling_the_caller_cancels_terminates_or_abandons_the_remote_workflo
 async fn a_bridge_stopping_past_its_grace_period_leaves_the_remote_workflow_running() {
     let h = Harness::start().await;
     let mut first = h.spawn_bridge_process_with(BRIDGE, &[("TEST_BRIDGE_GRACE_MS", "300")]);
-    let (handle, run_id, remote_id) = start_gate_call(&h, "outlived").await;
-    assert_held_and_running(&h, "outlived", &remote_id).await;
+    let call = start_held_gate_call(&h, "outlived").await;
 
     // The grace period runs out with the call in flight: the SDK cancels the activity, which
     // must not be taken for the caller's cancel request.
@@ -585,20 +536,21 @@ async fn a_bridge_stopping_past_its_grace_period_leaves_the_remote_workflow_runn
         .await
         .unwrap();
     assert_eq!(
-        status_on_b(&h, &remote_id).await,
-        WorkflowExecutionStatus::Running,
+        h.status_on_b(&call.remote_id).await,
+        Some(WorkflowExecutionStatus::Running),
         "a stopping bridge leaves the remote workflow alone"
     );
 
-    // Another bridge takes the call over after the heartbeat timeout and attaches.
+    // Another bridge takes the call over after the heartbeat timeout and attaches to the
+    // running remote workflow; only then does the gate open.
     let _second = h.in_process_bridge();
-    h.open_gate(&remote_id).await;
-    assert_eq!(result_of(&handle).await, "opened outlived");
-    let call = &scheduled_activities(&h.a, "outlived", &run_id)
-        .await
-        .unwrap()[0];
-    assert!(call.started_attempt >= Some(2), "{call:?}");
-    assert_eq!(count_executions(&h.b, &remote_id).await.unwrap(), 1);
+    h.wait_taken_over(std::slice::from_ref(&call), Duration::from_secs(60))
+        .await;
+    h.open_gate(&call.remote_id).await;
+    assert_eq!(h.gate_result(&call).await, call.expected());
+    let attempt = bridge_call_of(&h, &call).await.started_attempt;
+    assert!(attempt >= Some(2), "{attempt:?}");
+    assert_eq!(count_executions(&h.b, &call.remote_id).await.unwrap(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -719,8 +671,8 @@ async fn a_handle_cancels_its_remote_workflow() {
         .remote_id_of_call("handle-cancel", &run_id, 0, Duration::from_secs(5))
         .await;
     assert_eq!(
-        status_on_b(&h, &remote_id).await,
-        WorkflowExecutionStatus::Canceled
+        h.status_on_b(&remote_id).await,
+        Some(WorkflowExecutionStatus::Canceled)
     );
     let kinds = activity_types(&h, "handle-cancel", &run_id).await;
     assert_eq!(
@@ -746,8 +698,8 @@ async fn a_detached_start_returns_once_the_remote_workflow_runs() {
     );
     // The caller is done; the remote workflow runs on.
     assert_eq!(
-        status_on_b(&h, &remote_id).await,
-        WorkflowExecutionStatus::Running
+        h.status_on_b(&remote_id).await,
+        Some(WorkflowExecutionStatus::Running)
     );
     assert_eq!(count_executions(&h.b, &remote_id).await.unwrap(), 1);
 }
@@ -807,7 +759,7 @@ async fn a_remote_workflow_cancelled_or_terminated_on_b_is_a_typed_error_in_a() 
         let remote_id = h
             .remote_id_of_call(workflow_id, &run_id, 0, Duration::from_secs(10))
             .await;
-        h.wait_exists_on_b(&remote_id, Duration::from_secs(10))
+        h.wait_running_on_b(&remote_id, Duration::from_secs(10))
             .await;
         // Someone on cluster B ends the remote workflow; the caller on A learns how.
         let remote = h.b.get_workflow_handle::<UntypedWorkflow>(&remote_id);

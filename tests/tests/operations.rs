@@ -1,12 +1,12 @@
 //! Operating a bridge: its metrics endpoint, scraped after real calls on two local clusters.
 
 use bridge_runtime::BridgeWorker;
-use bridge_runtime::testing::WorkerThread;
+use bridge_runtime::testing::{ChildGuard, WorkerThread};
 use std::time::Duration;
 use temporal_bridge_tests::tls::{Pki, TlsProxy};
 use temporal_bridge_tests::{
-    A_QUEUE, EchoCallerWorkflow, FailCallerWorkflow, GateCallerWorkflow, Harness, ProbeBridge,
-    SleepCallerWorkflow, result_of, run_on_a,
+    A_QUEUE, EchoCallerWorkflow, FailCallerWorkflow, Harness, ProbeBridge, SleepCallerWorkflow,
+    result_of, run_on_a,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -185,29 +185,17 @@ async fn readiness_follows_the_clusters_and_drops_while_draining() {
 
     // A stop with a call in flight: not ready while it drains, alive until it exits. The
     // remote workflow closes only when the test opens its gate, after it has seen the drain.
-    let handle =
-        h.a.start_workflow(
-            GateCallerWorkflow::run,
-            "health-drain".to_owned(),
-            temporalio_client::WorkflowStartOptions::new(A_QUEUE, "health-drain").build(),
-        )
-        .await
-        .unwrap();
-    let run_id = handle.run_id().unwrap().to_owned();
-    let remote_id = h
-        .remote_id_of_call("health-drain", &run_id, 0, Duration::from_secs(60))
-        .await;
-    h.wait_exists_on_b(&remote_id, Duration::from_secs(60))
-        .await;
+    let call = h.start_gate_call("health-drain").await;
+    h.wait_gates_running(std::slice::from_ref(&call)).await;
     let stopping = tokio::task::spawn_blocking(move || bridge.stop());
     let draining = wait_for(&address, "/readyz", 503).await;
     assert!(draining.contains("draining"), "{draining}");
     assert_eq!(get(&address, "/healthz").await.0, 200);
-    h.open_gate(&remote_id).await;
+    h.open_gate(&call.remote_id).await;
     stopping.await.unwrap().unwrap();
     assert_eq!(
-        result_of(&handle).await,
-        "opened health-drain",
+        h.gate_result(&call).await,
+        call.expected(),
         "the drained call finished"
     );
 }
@@ -323,13 +311,14 @@ async fn the_cli_bridge_runs_from_its_file_with_json_logs_health_and_metrics() {
         ),
     );
     let log = path.with_extension("log");
-    let mut bridge = std::process::Command::new(CLI_BRIDGE)
-        .arg("--config")
-        .arg(&path)
-        .env("RUST_LOG", "bridge_runtime=info")
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
+    let mut bridge = ChildGuard::spawn(
+        std::process::Command::new(CLI_BRIDGE)
+            .arg("--config")
+            .arg(&path)
+            .env("RUST_LOG", "bridge_runtime=info")
+            .stderr(std::fs::File::create(&log).unwrap()),
+    )
+    .unwrap();
     wait_for(&health, "/readyz", 200).await;
 
     let (echoes, _) = run_on_a(&h, EchoCallerWorkflow::run, vec!["cli".into()], "cli-echo").await;
@@ -345,12 +334,7 @@ async fn the_cli_bridge_runs_from_its_file_with_json_logs_health_and_metrics() {
         "{scraped}"
     );
 
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &bridge.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let exited = tokio::task::spawn_blocking(move || bridge.wait())
+    let exited = tokio::task::spawn_blocking(move || bridge.terminate(Duration::from_secs(60)))
         .await
         .unwrap()
         .unwrap();
@@ -382,29 +366,17 @@ async fn the_cli_bridge_runs_from_its_file_with_json_logs_health_and_metrics() {
 }
 
 /// A `cli-bridge` process with this configuration, its output in `log`; killed on drop.
-struct CliBridge(std::process::Child);
-
-impl CliBridge {
-    fn spawn(config: &std::path::Path, log: &std::path::Path) -> CliBridge {
-        let out = std::fs::File::create(log).unwrap();
-        CliBridge(
-            std::process::Command::new(CLI_BRIDGE)
-                .arg("--config")
-                .arg(config)
-                .env("RUST_LOG", "debug")
-                .stdout(out.try_clone().unwrap())
-                .stderr(out)
-                .spawn()
-                .unwrap(),
-        )
-    }
-}
-
-impl Drop for CliBridge {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+fn spawn_cli_bridge(config: &std::path::Path, log: &std::path::Path) -> ChildGuard {
+    let out = std::fs::File::create(log).unwrap();
+    ChildGuard::spawn(
+        std::process::Command::new(CLI_BRIDGE)
+            .arg("--config")
+            .arg(config)
+            .env("RUST_LOG", "debug")
+            .stdout(out.try_clone().unwrap())
+            .stderr(out),
+    )
+    .unwrap()
 }
 
 /// Starts a one-second sleep call on A and returns the last failure of its bridge activity once
@@ -469,7 +441,7 @@ async fn tls_mtls_and_api_keys_through_nginx_work_and_wrong_credentials_are_name
         ),
     ] {
         let log = dir.join(format!("{case}.log"));
-        let bridge = CliBridge::spawn(&config(&format!("{case}.toml"), b), &log);
+        let bridge = spawn_cli_bridge(&config(&format!("{case}.toml"), b), &log);
         let failure = failing_call(&h, &format!("tls-{case}")).await;
         println!("TLS {case}: {failure}");
         assert!(
@@ -487,7 +459,7 @@ async fn tls_mtls_and_api_keys_through_nginx_work_and_wrong_credentials_are_name
     // The right client certificate, then the right API key: calls go through, and the calls
     // left by the failing bridges finish too.
     let mtls_log = dir.join("mtls.log");
-    let mtls = CliBridge::spawn(
+    let mtls = spawn_cli_bridge(
         &config(
             "mtls.toml",
             tls(&proxy.mtls_address, "") + &client(&pki.client_cert, &pki.client_key),
@@ -504,7 +476,7 @@ async fn tls_mtls_and_api_keys_through_nginx_work_and_wrong_credentials_are_name
     drop(mtls);
     logs.push(mtls_log);
     let keyed_log = dir.join("api-key.log");
-    let keyed = CliBridge::spawn(
+    let keyed = spawn_cli_bridge(
         &config(
             "api-key.toml",
             tls(

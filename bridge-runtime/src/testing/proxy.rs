@@ -1,7 +1,14 @@
 //! A loopback TCP proxy that a test can freeze, to stop a process's traffic to one cluster at an
 //! exact moment without stopping the cluster.
 
-use std::{io, sync::Arc};
+use std::{
+    io,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::{TcpListener, TcpStream},
@@ -13,8 +20,9 @@ use tokio::{
 ///
 /// While held, connections stay open but no byte moves in either direction: a request sent
 /// through it neither arrives nor fails, as on a network that silently drops packets. Bytes
-/// read before the hold are kept, and delivered only after [`FaultProxy::release`]. Dropping
-/// the proxy closes every connection.
+/// that arrive meanwhile are kept, and delivered only after [`FaultProxy::release`]; those from
+/// the client are counted ([`FaultProxy::held_bytes`]), so that a test can tell that a request
+/// was really sent into the hold. Dropping the proxy closes every connection.
 ///
 /// ```no_run
 /// # async fn demo(b_address: &str) -> std::io::Result<()> {
@@ -29,6 +37,7 @@ use tokio::{
 pub struct FaultProxy {
     address: String,
     held: Arc<watch::Sender<bool>>,
+    held_bytes: Arc<AtomicU64>,
     accept: tokio::task::JoinHandle<()>,
 }
 
@@ -38,8 +47,10 @@ impl FaultProxy {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let address = listener.local_addr()?.to_string();
         let held = Arc::new(watch::Sender::new(false));
+        let held_bytes = Arc::new(AtomicU64::new(0));
         let upstream = upstream.to_owned();
         let state = held.clone();
+        let counter = held_bytes.clone();
         let accept = tokio::spawn(async move {
             // Owned here, so that aborting this task closes every connection.
             let mut connections = JoinSet::new();
@@ -49,13 +60,15 @@ impl FaultProxy {
                 };
                 let (client_read, client_write) = client.into_split();
                 let (server_read, server_write) = server.into_split();
-                connections.spawn(pump(client_read, server_write, state.subscribe()));
-                connections.spawn(pump(server_read, client_write, state.subscribe()));
+                let requests = Some(counter.clone());
+                connections.spawn(pump(client_read, server_write, state.subscribe(), requests));
+                connections.spawn(pump(server_read, client_write, state.subscribe(), None));
             }
         });
         Ok(Self {
             address,
             held,
+            held_bytes,
             accept,
         })
     }
@@ -74,6 +87,30 @@ impl FaultProxy {
     pub fn release(&self) {
         self.held.send_replace(false);
     }
+
+    /// Bytes from clients that arrived while held (counted from the first read in each hold of
+    /// a connection: a stopped reader leaves the rest in the socket).
+    pub fn held_bytes(&self) -> u64 {
+        self.held_bytes.load(Ordering::SeqCst)
+    }
+
+    /// Waits until a client has sent bytes into the hold; fails after `timeout`.
+    pub async fn wait_held_bytes(&self, timeout: Duration) -> io::Result<u64> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let n = self.held_bytes();
+            if n > 0 {
+                return Ok(n);
+            }
+            if tokio::time::Instant::now() > deadline {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("no request reached the held proxy within {timeout:?}"),
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
 }
 
 impl Drop for FaultProxy {
@@ -86,19 +123,22 @@ async fn pump(
     mut from: tokio::net::tcp::OwnedReadHalf,
     mut to: tokio::net::tcp::OwnedWriteHalf,
     mut held: watch::Receiver<bool>,
+    held_bytes: Option<Arc<AtomicU64>>,
 ) {
     let mut buf = vec![0u8; 16 * 1024];
     loop {
-        if held.wait_for(|h| !*h).await.is_err() {
-            return;
-        }
         let n = match from.read(&mut buf).await {
             Ok(0) | Err(_) => return,
             Ok(n) => n,
         };
-        // Read while running, but a hold since then keeps these bytes here.
-        if held.wait_for(|h| !*h).await.is_err() {
-            return;
+        // Arrived during a hold, or held since it was read: keep these bytes here.
+        if *held.borrow() {
+            if let Some(counter) = &held_bytes {
+                counter.fetch_add(n as u64, Ordering::SeqCst);
+            }
+            if held.wait_for(|h| !*h).await.is_err() {
+                return;
+            }
         }
         if to.write_all(&buf[..n]).await.is_err() {
             return;

@@ -15,7 +15,7 @@ use temporalio_client::{WorkflowGetResultOptions, WorkflowStartOptions};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    bridge_runtime::cli::exit_code("demo", run().await)
+    bridge_runtime::cli::finish("demo", run().await)
 }
 
 async fn run() -> Result<(), Box<dyn Error>> {

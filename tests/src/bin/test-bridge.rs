@@ -36,5 +36,5 @@ async fn main() -> std::process::ExitCode {
         Ok::<_, Box<dyn std::error::Error>>(())
     }
     .await;
-    bridge_runtime::cli::exit_code("test-bridge", result)
+    bridge_runtime::cli::finish("test-bridge", result)
 }
