@@ -2,14 +2,16 @@
 //! `::bridge_runtime::__private`, so that user code that shadows `Result` or has a module named
 //! `tokio` cannot change what the expansion means.
 
+use crate::fallback;
 use crate::model::{self, Bridge, Kind, Method, MethodOptions};
 use crate::template::Template;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::{ItemTrait, LitStr};
 
-/// `#[bridge]`: on error, the trait is still emitted (helpers stripped) beside the errors, so
-/// that IDEs keep working.
+/// `#[bridge]`: on error, the trait is still emitted (helpers stripped) beside the errors,
+/// with stubs of `…Caller` and `…Bridge` ([`fallback`]), so that IDEs keep working and rustc
+/// reports the attribute, not every call site.
 pub(crate) fn bridge(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut item_trait: ItemTrait = match syn::parse2(item.clone()) {
         Ok(t) => t,
@@ -22,6 +24,7 @@ pub(crate) fn bridge(args: TokenStream, item: TokenStream) -> TokenStream {
             return quote! { #err #item };
         }
     };
+    let helpers = fallback::helpers_of(&item_trait);
     let parsed = model::parse(args, &mut item_trait);
     allow_async_fn_in_trait(&mut item_trait);
     match parsed {
@@ -31,7 +34,8 @@ pub(crate) fn bridge(args: TokenStream, item: TokenStream) -> TokenStream {
         }
         Err(errors) => {
             let errors = errors.write_errors();
-            quote! { #item_trait #errors }
+            let stubs = fallback::stubs(&item_trait, &helpers);
+            quote! { #item_trait #stubs #errors }
         }
     }
 }
@@ -554,8 +558,8 @@ fn id_fn(trait_name: &str, m: &Method) -> TokenStream {
     );
     quote! {
         #[doc = #doc]
-        pub fn #fn_ident(site: &::bridge_runtime::ids::CallSite<'_>) -> ::std::string::String {
-            ::bridge_runtime::ids::default_remote_id(#trait_name, #method, site)
+        pub fn #fn_ident(site: &::bridge_runtime::__private::CallSite<'_>) -> ::std::string::String {
+            ::bridge_runtime::__private::default_remote_id(#trait_name, #method, site)
         }
     }
 }
@@ -699,7 +703,28 @@ mod tests {
         assert!(out.contains("needs #[remote_workflow"), "{out}");
         assert!(out.contains("no `self`"), "{out}");
         assert!(out.contains("must be `async fn`"), "{out}");
-        assert!(!out.contains("BadCaller"), "{out}");
+        // The API stays, as stubs, so that call sites resolve: a caller for the readable
+        // method `a`, none for `b`, whose signature is itself in error.
+        assert!(out.contains("struct BadCaller"), "{out}");
+        assert!(out.contains("struct BadBridge"), "{out}");
+        assert!(out.contains("pub async fn start_a"), "{out}");
+        assert!(!out.contains("pub async fn b"), "{out}");
+    }
+
+    #[test]
+    fn a_misspelled_key_is_one_error() {
+        let out = bridge(
+            quote!(),
+            quote! {
+                trait Typo {
+                    #[remote_workflow(cluster = "b", queu = "q")]
+                    async fn a(x: u32);
+                }
+            },
+        )
+        .to_string();
+        assert!(out.contains("Did you mean `queue`"), "{out}");
+        assert!(!out.contains("Missing field"), "{out}");
     }
 
     #[test]

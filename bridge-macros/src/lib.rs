@@ -10,6 +10,7 @@ use proc_macro::TokenStream;
 mod attrs;
 mod duration;
 mod expand;
+mod fallback;
 mod model;
 mod template;
 
@@ -62,7 +63,7 @@ mod template;
 /// The bridge activity of `T::method` is named `bridge.T.method`.
 ///
 /// Equivalent hand-written code, in short: a `RemoteWorkflowMethod` impl per method carrying
-/// these settings, a caller that runs `bridge_runtime::call_remote_workflow::<Marker, _>`,
+/// these settings, a caller that schedules the bridge activity `bridge.T.method` with the method's options,
 /// and a `BridgeRegistration` impl that adds every marker to the worker.
 #[proc_macro_attribute]
 pub fn bridge(args: TokenStream, item: TokenStream) -> TokenStream {

@@ -512,7 +512,7 @@ fn parse_helper(errors: &mut Errors, attr: &Attribute) -> Option<Helper> {
     let parsed = NestedMeta::parse_meta_list(list.tokens.clone())
         .map_err(Error::from)
         .and_then(|l| RemoteWorkflowArgs::from_list(&l))
-        .map_err(|e| e.with_span(&list.path));
+        .map_err(|e| one_error_per_typo(e.with_span(&list.path)));
     let parsed = errors.handle(parsed)?;
     let before = errors.len();
     check_non_empty(errors, &parsed.queue, "queue");
@@ -534,7 +534,7 @@ fn parse_handler(errors: &mut Errors, attr: &Attribute, which: &'static str) -> 
     let parsed = NestedMeta::parse_meta_list(list.tokens.clone())
         .map_err(Error::from)
         .and_then(|l| RemoteHandlerArgs::from_list(&l))
-        .map_err(|e| e.with_span(&list.path));
+        .map_err(|e| one_error_per_typo(e.with_span(&list.path)));
     let parsed = errors.handle(parsed)?;
     let before = errors.len();
     check_cluster(errors, &parsed.cluster);
@@ -542,6 +542,31 @@ fn parse_handler(errors: &mut Errors, attr: &Attribute, which: &'static str) -> 
         check_non_empty(errors, n, "name");
     }
     (errors.len() == before).then_some(Helper::Handler(which, parsed))
+}
+
+/// A misspelled required key is one mistake, but darling reports it twice: "Unknown field:
+/// `queu`. Did you mean `queue`?" and "Missing field `queue`". Keep the first, which points at
+/// the typo and names the fix.
+fn one_error_per_typo(error: Error) -> Error {
+    let errors: Vec<Error> = error.into_iter().collect();
+    let suggested: Vec<String> = errors
+        .iter()
+        .filter_map(|e| {
+            let text = e.to_string();
+            let (_, rest) = text.split_once("Did you mean `")?;
+            Some(rest.split('`').next()?.to_owned())
+        })
+        .collect();
+    let kept: Vec<Error> = errors
+        .into_iter()
+        .filter(|e| {
+            let text = e.to_string();
+            !suggested
+                .iter()
+                .any(|field| text.starts_with(&format!("Missing field `{field}`")))
+        })
+        .collect();
+    Error::multiple(kept)
 }
 
 fn check_cluster(errors: &mut Errors, cluster: &SpannedValue<String>) {

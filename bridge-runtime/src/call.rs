@@ -3,10 +3,10 @@
 
 use crate::{
     error::BridgeError,
-    spec::{
-        CANCEL_SUFFIX, CallHeader, CallTimeouts, FailureDetails, MethodSpec, OnCancel,
-        RemoteStarted, RemoteWorkflowMethod, RetrySpec, START_SUFFIX, UpdateWithStartResult,
-        WAIT_SUFFIX, WITH_START_SUFFIX, failure_types as ft,
+    spec::{CallTimeouts, MethodSpec, OnCancel, RemoteWorkflowMethod, RetrySpec},
+    wire::{
+        self, CANCEL_SUFFIX, CallHeader, FailureDetails, RemoteStarted, START_SUFFIX,
+        UpdateWithStartResult, WAIT_SUFFIX, WITH_START_SUFFIX,
     },
 };
 use serde::{Deserialize, Serialize};
@@ -114,7 +114,7 @@ pub fn bridge_retry_policy() -> RetryPolicy {
         .initial_interval(Duration::from_secs(1))
         .backoff_coefficient(2.0)
         .maximum_interval(Duration::from_secs(30))
-        .non_retryable_error_types(ft::NON_RETRYABLE.iter().copied())
+        .non_retryable_error_types(wire::Failure::non_retryable_type_names())
         .build()
 }
 
@@ -267,7 +267,7 @@ impl<T> std::fmt::Debug for RemoteWorkflowHandle<T> {
 impl<T> RemoteWorkflowHandle<T> {
     fn new(spec: &MethodSpec, timeouts: CallTimeouts, started: RemoteStarted) -> Self {
         RemoteWorkflowHandle {
-            method: method_name(spec),
+            method: spec.label(),
             activity_type: spec.activity_type.to_owned(),
             bridge_queue: spec.bridge_queue.to_owned(),
             cluster: spec.cluster.to_owned(),
@@ -392,7 +392,7 @@ struct Target {
 impl Target {
     fn of(spec: &MethodSpec, options: &CallOptions, suffix: &str) -> Target {
         Target {
-            method: method_name(spec),
+            method: spec.label(),
             activity_type: format!("{}{suffix}", spec.activity_type),
             bridge_queue: spec.bridge_queue.to_owned(),
             summary: format!("{} on cluster {}", spec.workflow_type, spec.cluster),
@@ -482,11 +482,10 @@ async fn schedule<W>(
                 ActivityCancellationType::WaitCancellationCompleted
             }
         })
-        .retry_policy(
-            target
-                .bridge_retry
-                .map_or_else(bridge_retry_policy, |r| r.to_policy(ft::NON_RETRYABLE)),
-        )
+        .retry_policy(target.bridge_retry.map_or_else(bridge_retry_policy, |r| {
+            let final_ones: Vec<_> = wire::Failure::non_retryable_type_names().collect();
+            r.to_policy(&final_ones)
+        }))
         .summary(target.summary.clone())
         .build();
     let outcome = ctx
@@ -512,10 +511,6 @@ fn decode_output<W, T: TemporalDeserializable + 'static>(
         converter.from_payloads(sctx, raw.payloads)
     })
     .map_err(|e| payload_error(method, "cannot decode the remote workflow's result", &e))
-}
-
-pub(crate) fn method_name(spec: &MethodSpec) -> String {
-    format!("{}.{}", spec.trait_name, spec.method)
 }
 
 /// Turns the bridge activity's failure into the typed error, reading the stable failure type
@@ -565,8 +560,9 @@ fn error_from_activity(
         .and_then(|p| converter.from_payload(sctx, p).ok())
         .unwrap_or_default();
     let remote_workflow_id = details.remote_workflow_id.unwrap_or_default();
-    match app.r#type.as_str() {
-        ft::REMOTE_FAILED => {
+    let message = failure.message.clone();
+    match wire::Failure::from_type_name(&app.r#type) {
+        Some(wire::Failure::RemoteFailed) => {
             let (failure_type, message) = remote_cause(&failure);
             BridgeError::RemoteFailed {
                 method,
@@ -575,35 +571,32 @@ fn error_from_activity(
                 message,
             }
         }
-        ft::REMOTE_CANCELLED => BridgeError::RemoteCancelled {
+        Some(wire::Failure::RemoteCancelled) => BridgeError::RemoteCancelled {
             method,
             remote_workflow_id,
         },
-        ft::REMOTE_TERMINATED => BridgeError::RemoteTerminated {
+        Some(wire::Failure::RemoteTerminated) => BridgeError::RemoteTerminated {
             method,
             remote_workflow_id,
         },
-        ft::REMOTE_TIMED_OUT => BridgeError::RemoteTimedOut {
+        Some(wire::Failure::RemoteTimedOut) => BridgeError::RemoteTimedOut {
             method,
             remote_workflow_id,
         },
-        ft::REMOTE_NOT_FOUND => BridgeError::RemoteNotFound {
+        Some(wire::Failure::RemoteNotFound) => BridgeError::RemoteNotFound {
             method,
             remote_workflow_id,
         },
-        ft::START_REJECTED => BridgeError::StartRejected {
+        Some(wire::Failure::Rejected) => BridgeError::StartRejected {
             method,
             cluster: details.cluster,
-            message: failure.message.clone(),
+            message,
         },
-        ft::BAD_PAYLOAD => BridgeError::Payload {
+        Some(wire::Failure::BadPayload) => BridgeError::Payload { method, message },
+        _ => BridgeError::Bridge {
             method,
-            message: failure.message.clone(),
-        },
-        other => BridgeError::Bridge {
-            method,
-            failure_type: other.to_owned(),
-            message: failure.message.clone(),
+            failure_type: app.r#type.clone(),
+            message,
         },
     }
 }

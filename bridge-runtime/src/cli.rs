@@ -8,7 +8,7 @@
 //! # impl bridge_runtime::BridgeRegistration for FulfillmentBridge {
 //! #     fn bridge_name(&self) -> &'static str { "Fulfillment" }
 //! #     fn methods(&self) -> Vec<&'static bridge_runtime::spec::MethodSpec> { Vec::new() }
-//! #     fn register(&self, _: &mut bridge_runtime::Registrar) {}
+//! #     fn register(&self, _: &mut bridge_runtime::__private::Registrar) {}
 //! # }
 //! #[tokio::main]
 //! async fn main() -> std::process::ExitCode {

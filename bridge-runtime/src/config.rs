@@ -31,8 +31,8 @@ use std::{
     path::{Path, PathBuf},
 };
 
-/// Prefix of the per-cluster environment variables.
-pub const ENV_PREFIX: &str = "TEMPORAL_BRIDGE_CLUSTER_";
+/// Prefix of the per-cluster environment variables (`TEMPORAL_BRIDGE_CLUSTER_<NAME>_ADDRESS`, …).
+pub const CLUSTER_ENV_PREFIX: &str = "TEMPORAL_BRIDGE_CLUSTER_";
 
 /// The namespace used when a cluster names none.
 pub const DEFAULT_NAMESPACE: &str = "default";
@@ -190,7 +190,7 @@ impl PoolConfig {
 
     /// Adds or overrides clusters from `vars` (normally [`std::env::vars`]).
     ///
-    /// Only variables starting with [`ENV_PREFIX`] are read; an unknown field is an error naming
+    /// Only variables starting with [`CLUSTER_ENV_PREFIX`] are read; an unknown field is an error naming
     /// the variable, so a typo does not go unnoticed.
     pub fn apply_env(
         &mut self,
@@ -198,7 +198,7 @@ impl PoolConfig {
     ) -> Result<(), ConfigError> {
         let origin = FROM_ENV;
         for (key, value) in vars {
-            let Some(rest) = key.strip_prefix(ENV_PREFIX) else {
+            let Some(rest) = key.strip_prefix(CLUSTER_ENV_PREFIX) else {
                 continue;
             };
             let (name, field) = [

@@ -1,6 +1,6 @@
 //! Errors: what workflow code sees from a bridged call, and what the pool and worker report.
 
-use crate::spec::failure_types;
+use crate::wire::Failure;
 use std::path::PathBuf;
 
 /// The outcome of a bridged call that did not produce the remote workflow's result.
@@ -94,19 +94,25 @@ pub enum BridgeError {
 }
 
 impl BridgeError {
-    /// The stable failure type name that stands for this error in Temporal failures.
-    pub fn failure_type(&self) -> &'static str {
+    /// The failure that stands for this error in Temporal failures: its stable type name is
+    /// what a caller's workflow fails with when it passes the error on with `?`.
+    pub fn failure(&self) -> Failure {
         match self {
-            BridgeError::RemoteFailed { .. } => failure_types::REMOTE_FAILED,
-            BridgeError::RemoteCancelled { .. } => failure_types::REMOTE_CANCELLED,
-            BridgeError::RemoteTerminated { .. } => failure_types::REMOTE_TERMINATED,
-            BridgeError::RemoteTimedOut { .. } => failure_types::REMOTE_TIMED_OUT,
-            BridgeError::RemoteNotFound { .. } => failure_types::REMOTE_NOT_FOUND,
-            BridgeError::StartRejected { .. } => failure_types::START_REJECTED,
-            BridgeError::Payload { .. } => failure_types::BAD_PAYLOAD,
-            BridgeError::Cancelled { .. } => "BridgeCallCancelled",
-            BridgeError::Bridge { .. } => "BridgeError",
+            BridgeError::RemoteFailed { .. } => Failure::RemoteFailed,
+            BridgeError::RemoteCancelled { .. } => Failure::RemoteCancelled,
+            BridgeError::RemoteTerminated { .. } => Failure::RemoteTerminated,
+            BridgeError::RemoteTimedOut { .. } => Failure::RemoteTimedOut,
+            BridgeError::RemoteNotFound { .. } => Failure::RemoteNotFound,
+            BridgeError::StartRejected { .. } => Failure::Rejected,
+            BridgeError::Payload { .. } => Failure::BadPayload,
+            BridgeError::Cancelled { .. } => Failure::CallCancelled,
+            BridgeError::Bridge { .. } => Failure::Bridge,
         }
+    }
+
+    /// The stable failure type name that stands for this error ([`BridgeError::failure`]).
+    pub fn failure_type(&self) -> &'static str {
+        self.failure().type_name()
     }
 
     /// `Trait.method` of the call that failed.

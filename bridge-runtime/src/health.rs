@@ -28,7 +28,7 @@ const CLUSTER_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 /// Where the worker stands, as readiness sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
-pub enum Phase {
+pub(crate) enum Phase {
     /// Connecting and building its workers.
     Starting = 0,
     /// Polling the source cluster.
@@ -39,7 +39,7 @@ pub enum Phase {
 
 /// Shared between the worker, which sets the phase, and the health server.
 #[derive(Debug)]
-pub struct HealthState {
+pub(crate) struct HealthState {
     phase: AtomicU8,
     pool: ClusterPool,
     clusters: Vec<(String, &'static str)>,

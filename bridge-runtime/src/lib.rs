@@ -39,30 +39,26 @@ mod pool;
 pub mod spec;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod wire;
 mod worker;
 
 pub use bridge_macros::{bridge, remote_query, remote_signal, remote_update, remote_workflow};
-pub use call::{
-    CallOptions, RemoteTarget, RemoteWorkflowHandle, bridge_retry_policy, call_remote_workflow,
-    signal_with_start, start_remote_workflow, update_with_start,
-};
+pub use call::{CallOptions, RemoteTarget, RemoteWorkflowHandle, bridge_retry_policy};
 pub use error::{BridgeError, ConfigError, PoolError, WorkerError};
 pub use pool::{ClusterPool, ClusterPoolBuilder};
-pub use spec::{
-    CallTimeouts, DEFAULT_BRIDGE_QUEUE, IdReuse, MethodKind, MethodSpec, OnCancel,
-    RemoteWorkflowMethod, RetrySpec,
-};
+pub use spec::{CallTimeouts, DEFAULT_BRIDGE_QUEUE, IdReuse, OnCancel};
 pub use worker::{
     BridgeRegistration, BridgeWorker, DEFAULT_GRACE_PERIOD, DEFAULT_MAX_CONCURRENT_CALLS,
-    DEFAULT_MAX_POLLERS, Registrar, run_sdk_worker_until, run_sdk_worker_until_signal,
-    shutdown_signal,
+    DEFAULT_MAX_POLLERS, run_sdk_worker_until, run_sdk_worker_until_signal, shutdown_signal,
 };
 
-/// Everything a user of the macros needs in one import.
+/// Everything a user of the macros needs in one import: the attributes, what workflow code on
+/// the source cluster calls with (`CallOptions`, `RemoteWorkflowHandle`, `BridgeError`), and
+/// what a bridge's `main` is made of.
 pub mod prelude {
     pub use crate::{
-        BridgeError, BridgeRegistration, BridgeWorker, ClusterPool, RemoteWorkflowHandle, bridge,
-        remote_query, remote_signal, remote_update, remote_workflow,
+        BridgeError, BridgeRegistration, BridgeWorker, CallOptions, ClusterPool,
+        RemoteWorkflowHandle, bridge, remote_query, remote_signal, remote_update, remote_workflow,
     };
 }
 
@@ -70,10 +66,13 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::{
-        BridgeRegistration, CallOptions, CallTimeouts, MethodSpec, OnCancel, Registrar,
-        RemoteTarget, RemoteWorkflowHandle, RemoteWorkflowMethod, call_remote_workflow,
-        error::BridgeError, signal_with_start, spec::IdReuse, spec::MethodKind, spec::RetrySpec,
-        start_remote_workflow, update_with_start,
+        BridgeRegistration, CallOptions, CallTimeouts, OnCancel, RemoteTarget,
+        RemoteWorkflowHandle,
+        call::{call_remote_workflow, signal_with_start, start_remote_workflow, update_with_start},
+        error::BridgeError,
+        ids::{CallSite, default_remote_id},
+        spec::{IdReuse, MethodKind, MethodSpec, RemoteWorkflowMethod, RetrySpec},
+        worker::Registrar,
     };
     pub use ::core;
     pub use ::std;

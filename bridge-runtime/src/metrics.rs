@@ -18,7 +18,7 @@ use temporalio_common::telemetry::metrics::{
 };
 
 /// Instruments of one bridge worker.
-pub struct BridgeMetrics {
+pub(crate) struct BridgeMetrics {
     meter: Arc<dyn CoreMeter>,
     latency: HistogramDuration,
     start_errors: Counter,
@@ -30,7 +30,7 @@ pub struct BridgeMetrics {
 
 /// What an attempt ended as, for the latency histogram's `outcome` label.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// The part completed: `ok`.
     Ok,
     /// It failed (a remote outcome, bad input or trouble reaching the destination): `error`.
@@ -100,7 +100,7 @@ impl BridgeMetrics {
     /// The labels of a method's calls.
     pub fn labels(&self, spec: &MethodSpec) -> MetricAttributes {
         self.meter.new_attributes(NewAttributes::from(vec![
-            MetricKeyValue::new("method", format!("{}.{}", spec.trait_name, spec.method)),
+            MetricKeyValue::new("method", spec.label()),
             MetricKeyValue::new("destination_cluster", spec.cluster),
         ]))
     }
@@ -120,7 +120,7 @@ impl BridgeMetrics {
 }
 
 /// Records an attempt's latency and leaves the in-flight count when dropped.
-pub struct AttemptGuard {
+pub(crate) struct AttemptGuard {
     metrics: Arc<BridgeMetrics>,
     labels: MetricAttributes,
     started: std::time::Instant,

@@ -266,7 +266,7 @@ impl LocalClusters {
                 (
                     format!(
                         "{}{}_ADDRESS",
-                        crate::config::ENV_PREFIX,
+                        crate::config::CLUSTER_ENV_PREFIX,
                         s.name.to_uppercase()
                     ),
                     s.address.clone(),

@@ -1180,7 +1180,7 @@ impl Harness {
                 let method = call
                     .activity_type
                     .trim_start_matches("bridge.Probe.")
-                    .trim_end_matches(bridge_runtime::spec::START_SUFFIX);
+                    .trim_end_matches(bridge_runtime::wire::START_SUFFIX);
                 let site = CallSite {
                     source_cluster: "a",
                     namespace: "default",

@@ -92,9 +92,13 @@ The remote workflow id is deterministic per call, so retries and bridge restarts
     impl FulfillmentBridge {
         ///The default remote workflow id of a `fulfill` call made at `site`, before the bridge's length cap (`bridge_runtime::ids::finalize_id`). Pure and deterministic.
         pub fn fulfill_remote_id(
-            site: &::bridge_runtime::ids::CallSite<'_>,
+            site: &::bridge_runtime::__private::CallSite<'_>,
         ) -> ::std::string::String {
-            ::bridge_runtime::ids::default_remote_id("Fulfillment", "fulfill", site)
+            ::bridge_runtime::__private::default_remote_id(
+                "Fulfillment",
+                "fulfill",
+                site,
+            )
         }
     }
     #[automatically_derived]

@@ -269,9 +269,9 @@ The remote workflow id is deterministic per call, so retries and bridge restarts
         }
         ///The default remote workflow id of a `ping` call made at `site`, before the bridge's length cap (`bridge_runtime::ids::finalize_id`). Pure and deterministic.
         pub fn ping_remote_id(
-            site: &::bridge_runtime::ids::CallSite<'_>,
+            site: &::bridge_runtime::__private::CallSite<'_>,
         ) -> ::std::string::String {
-            ::bridge_runtime::ids::default_remote_id("Shipping", "ping", site)
+            ::bridge_runtime::__private::default_remote_id("Shipping", "ping", site)
         }
     }
     #[automatically_derived]

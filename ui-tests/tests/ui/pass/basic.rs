@@ -94,7 +94,7 @@ fn main() {
     assert_eq!(specs[3].run_timeout, Some(hour / 2));
     assert_eq!(specs[3].timeouts.heartbeat, std::time::Duration::from_secs(10));
     assert_eq!(specs[3].timeouts.attempt, hour);
-    assert_eq!(specs[4].kind, bridge_runtime::MethodKind::Signal("add_note"));
-    assert_eq!(specs[5].kind, bridge_runtime::MethodKind::Query("status"));
-    assert_eq!(specs[6].kind, bridge_runtime::MethodKind::Update("change_address"));
+    assert_eq!(specs[4].kind, bridge_runtime::spec::MethodKind::Signal("add_note"));
+    assert_eq!(specs[5].kind, bridge_runtime::spec::MethodKind::Query("status"));
+    assert_eq!(specs[6].kind, bridge_runtime::spec::MethodKind::Update("change_address"));
 }

@@ -7,16 +7,19 @@
 //! is cancelled, terminated or left alone per the method's `on_cancel`; a stop for any other
 //! reason (shutdown, a timed-out attempt) never touches it.
 
+mod failure;
+
 use crate::{
     ids::{CallSite, default_remote_id, finalize_id},
     metrics::{AttemptGuard, Outcome},
     pool::ClusterPool,
-    spec::failure_types as ft,
-    spec::{
-        CallHeader, FailureDetails, IdReuse, MethodKind, MethodSpec, OnCancel, RemoteStarted,
-        RemoteWorkflowMethod, UpdateWithStartResult, WaitProgress,
+    spec::{IdReuse, MethodKind, MethodSpec, OnCancel, RemoteWorkflowMethod},
+    wire::{
+        CallHeader, Failure, ROUTING_FIELDS, RemoteStarted, TRACE_HEADER, UpdateWithStartResult,
+        WaitProgress,
     },
 };
+use failure::ReadFailure;
 use futures::{FutureExt, future::BoxFuture};
 use std::{marker::PhantomData, sync::Arc, time::Duration};
 use temporalio_client::{
@@ -24,10 +27,7 @@ use temporalio_client::{
     WorkflowDescribeOptions, WorkflowGetResultOptions, WorkflowHandle, WorkflowIdConflictPolicy,
     WorkflowIdReusePolicy, WorkflowStartOptions, WorkflowTerminateOptions,
     WorkflowUpdateWithStartOptions,
-    errors::{
-        WorkflowGetResultError, WorkflowInteractionError, WorkflowQueryError, WorkflowStartError,
-        WorkflowUpdateError, WorkflowUpdateWithStartError,
-    },
+    errors::{WorkflowInteractionError, WorkflowStartError},
 };
 use temporalio_common::{
     ActivityDefinition, UntypedWorkflow,
@@ -35,7 +35,6 @@ use temporalio_common::{
         GenericPayloadConverter, PayloadConversionError, PayloadConverter, RawValue,
         SerializationContext, SerializationContextData, TemporalDeserializable,
     },
-    error::{ApplicationFailure, IncomingError},
     protos::temporal::api::{
         common::v1::{Header, Payload},
         enums::v1::PendingActivityState,
@@ -45,8 +44,6 @@ use temporalio_sdk::activities::{
     ActivityContext, ActivityDefinitions, ActivityError, ActivityImplementer, ExecutableActivity,
 };
 use tracing::{Instrument, debug, info, info_span, warn};
-
-use temporalio_client::tonic::{Code, Status};
 
 type RemoteHandle = WorkflowHandle<Client, UntypedWorkflow>;
 
@@ -127,7 +124,7 @@ pub struct CancelPart;
 pub struct WithStartPart;
 
 impl CallPart for WithStartPart {
-    const SUFFIX: &'static str = crate::spec::WITH_START_SUFFIX;
+    const SUFFIX: &'static str = crate::wire::WITH_START_SUFFIX;
     const PART: Part = Part::WithStart;
 }
 
@@ -136,15 +133,15 @@ impl CallPart for WholeCall {
     const PART: Part = Part::Call;
 }
 impl CallPart for StartPart {
-    const SUFFIX: &'static str = crate::spec::START_SUFFIX;
+    const SUFFIX: &'static str = crate::wire::START_SUFFIX;
     const PART: Part = Part::Start;
 }
 impl CallPart for WaitPart {
-    const SUFFIX: &'static str = crate::spec::WAIT_SUFFIX;
+    const SUFFIX: &'static str = crate::wire::WAIT_SUFFIX;
     const PART: Part = Part::Wait;
 }
 impl CallPart for CancelPart {
-    const SUFFIX: &'static str = crate::spec::CANCEL_SUFFIX;
+    const SUFFIX: &'static str = crate::wire::CANCEL_SUFFIX;
     const PART: Part = Part::Cancel;
 }
 
@@ -186,12 +183,10 @@ impl<M: RemoteWorkflowMethod, P: CallPart> ExecutableActivity for PartActivity<M
                 part,
             )
             .boxed(),
-            None => futures::future::ready(Err(fail(
+            None => futures::future::ready(Err(Failure::Bridge.error(
                 &M::SPEC,
                 None,
-                ft::BAD_PAYLOAD,
-                "bridge activity invoked without its host".to_owned(),
-                true,
+                "bridge activity invoked without its host",
             )))
             .boxed(),
         }
@@ -250,12 +245,10 @@ async fn run_call(
 ) -> Result<RawValue, ActivityError> {
     let info = ctx.info().clone();
     if payloads.is_empty() {
-        return Err(fail(
+        return Err(Failure::BadPayload.error(
             spec,
             None,
-            ft::BAD_PAYLOAD,
-            "input has no call header (the first payload must be a JSON object)".to_owned(),
-            true,
+            "input has no call header (the first payload must be a JSON object)",
         ));
     }
     let header = decode_header(spec, &payloads.remove(0))?;
@@ -275,36 +268,29 @@ async fn run_call(
     let raw_id = match header.remote_workflow_id {
         Some(id) if !id.is_empty() => id,
         Some(_) => {
-            return Err(fail(
+            return Err(Failure::BadPayload.error(
                 spec,
                 None,
-                ft::BAD_PAYLOAD,
-                "call header has an empty remote_workflow_id".to_owned(),
-                true,
+                "call header has an empty remote_workflow_id",
             ));
         }
         None if matches!(part, Part::Wait | Part::Cancel)
             || (spec.kind != MethodKind::Workflow && part != Part::WithStart) =>
         {
-            return Err(fail(
+            return Err(Failure::BadPayload.error(
                 spec,
                 None,
-                ft::BAD_PAYLOAD,
-                "this call needs the remote workflow's id in remote_workflow_id".to_owned(),
-                true,
+                "this call needs the remote workflow's id in remote_workflow_id",
             ));
         }
         None => {
             let (Some(workflow_id), Some(run_id)) =
                 (info.workflow_id.as_deref(), info.workflow_run_id.as_deref())
             else {
-                return Err(fail(
+                return Err(Failure::BadPayload.error(
                     spec,
                     None,
-                    ft::BAD_PAYLOAD,
-                    "a call from outside a workflow must set remote_workflow_id in its header"
-                        .to_owned(),
-                    true,
+                    "a call from outside a workflow must set remote_workflow_id in its header",
                 ));
             };
             // A with-start call's id is the started workflow method's.
@@ -335,24 +321,22 @@ async fn run_call(
     };
     if let Some(Err(message)) = args.map(check_args) {
         warn!(
-            method = %format_args!("{}.{}", spec.trait_name, spec.method),
+            method = %spec.label(),
             remote_workflow_id = %remote_id,
             %message,
             "call refused: its arguments do not fit the method"
         );
-        return Err(fail(
+        return Err(Failure::BadPayload.error(
             spec,
             Some(&remote_id),
-            ft::BAD_PAYLOAD,
-            format!("{}.{}: {message}", spec.trait_name, spec.method),
-            true,
+            format!("{}: {message}", spec.label()),
         ));
     }
     let mut attempt = shared.metrics.attempt(spec);
     let metered = &attempt;
     let span = info_span!(
         "bridge_call",
-        method = %format_args!("{}.{}", spec.trait_name, spec.method),
+        method = %spec.label(),
         source_cluster = %shared.source_cluster,
         destination_cluster = spec.cluster,
         source_workflow_id = info.workflow_id.as_deref().unwrap_or(""),
@@ -365,13 +349,7 @@ async fn run_call(
         let request = async {
             let client = shared.pool.client(spec.cluster).await.map_err(|e| {
                 warn!(error = %e, "destination cluster unavailable; the call will be retried");
-                fail(
-                    spec,
-                    Some(&remote_id),
-                    ft::CLUSTER_UNAVAILABLE,
-                    e.to_string(),
-                    false,
-                )
+                Failure::ClusterUnavailable.error(spec, Some(&remote_id), e.to_string())
             })?;
             if part == Part::WithStart {
                 let handler_args = payloads.split_off(start_args);
@@ -460,12 +438,10 @@ async fn with_start(
     call_position: &str,
 ) -> Result<RawValue, ActivityError> {
     let Some(started) = spec.with_start else {
-        return Err(fail(
+        return Err(Failure::Bridge.error(
             spec,
             Some(remote_id),
-            ft::BAD_PAYLOAD,
-            "this method declares no with_start workflow".to_owned(),
-            true,
+            "this method declares no with_start workflow",
         ));
     };
     let workflow = UntypedWorkflow::new(started.workflow_type);
@@ -487,17 +463,7 @@ async fn with_start(
                     workflow_id: remote_id.to_owned(),
                     run_id: handle.run_id().map(str::to_owned),
                 })])),
-                Err(WorkflowStartError::Rpc(status)) => {
-                    Err(classify_status(spec, remote_id, &status))
-                }
-                Err(WorkflowStartError::AlreadyStarted { .. }) => Err(fail(
-                    spec,
-                    Some(remote_id),
-                    ft::START_REJECTED,
-                    format!("remote workflow `{remote_id}` has closed; its id is not reused"),
-                    true,
-                )),
-                Err(other) => Err(transport(spec, remote_id, other)),
+                Err(e) => Err(e.failure(spec, remote_id)),
             }
         }
         MethodKind::Update(name) => {
@@ -536,27 +502,13 @@ async fn with_start(
                         .unwrap_or_else(null_payload)
                         .into(),
                 })])),
-                Err(WorkflowUpdateWithStartError::Update(WorkflowUpdateError::Failed(f))) => {
-                    Err(fail(
-                        spec,
-                        Some(remote_id),
-                        ft::REMOTE_FAILED,
-                        format!("update `{name}` failed: {}", f.message),
-                        true,
-                    ))
-                }
-                Err(WorkflowUpdateWithStartError::Rpc(status)) => {
-                    Err(classify_status(spec, remote_id, &status))
-                }
-                Err(other) => Err(transport(spec, remote_id, other)),
+                Err(e) => Err(e.failure(spec, remote_id)),
             }
         }
-        _ => Err(fail(
+        _ => Err(Failure::Bridge.error(
             spec,
             Some(remote_id),
-            ft::BAD_PAYLOAD,
-            "only signals and updates can start a workflow".to_owned(),
-            true,
+            "only signals and updates can start a workflow",
         )),
     }
 }
@@ -569,19 +521,14 @@ async fn cancel_by_handle(
     remote_id: &str,
 ) -> Result<RawValue, ActivityError> {
     let remote = client.get_workflow_handle::<UntypedWorkflow>(remote_id);
-    let reason = format!(
-        "cancelled through a handle of {}.{}",
-        spec.trait_name, spec.method
-    );
+    let reason = format!("cancelled through a handle of {}", spec.label());
     match remote
         .cancel(WorkflowCancelOptions::builder().reason(reason).build())
         .await
     {
+        // Already closed, or gone: nothing left to cancel.
         Ok(()) | Err(WorkflowInteractionError::NotFound(_)) => Ok(null_result()),
-        Err(WorkflowInteractionError::Rpc(status)) => {
-            Err(classify_status(spec, remote_id, &status))
-        }
-        Err(other) => Err(transport(spec, remote_id, other)),
+        Err(e) => Err(e.failure(spec, remote_id)),
     }
 }
 
@@ -606,82 +553,26 @@ async fn handler_call(
 ) -> Result<RawValue, ActivityError> {
     let remote = client.get_workflow_handle::<UntypedWorkflow>(remote_id);
     let input = RawValue::new(args);
-    let not_found = || {
-        fail(
+    match spec.kind {
+        MethodKind::Signal(name) => remote
+            .signal(UntypedSignal::new(name), input, Default::default())
+            .await
+            .map(|()| null_result())
+            .map_err(|e| e.failure(spec, remote_id)),
+        MethodKind::Query(name) => remote
+            .query(UntypedQuery::new(name), input, Default::default())
+            .await
+            .map_err(|e| e.failure(spec, remote_id)),
+        MethodKind::Update(name) => remote
+            .execute_update(UntypedUpdate::new(name), input, Default::default())
+            .await
+            .map_err(|e| e.failure(spec, remote_id)),
+        MethodKind::Workflow => Err(Failure::Bridge.error(
             spec,
             Some(remote_id),
-            ft::REMOTE_NOT_FOUND,
-            format!("remote workflow `{remote_id}` was not found"),
-            true,
-        )
-    };
-    match spec.kind {
-        MethodKind::Signal(name) => {
-            match remote
-                .signal(UntypedSignal::new(name), input, Default::default())
-                .await
-            {
-                Ok(()) => Ok(null_result()),
-                Err(WorkflowInteractionError::NotFound(_)) => Err(not_found()),
-                Err(WorkflowInteractionError::Rpc(status)) => {
-                    Err(classify_status(spec, remote_id, &status))
-                }
-                Err(other) => Err(transport(spec, remote_id, other)),
-            }
-        }
-        MethodKind::Query(name) => {
-            match remote
-                .query(UntypedQuery::new(name), input, Default::default())
-                .await
-            {
-                Ok(raw) => Ok(raw),
-                Err(WorkflowQueryError::NotFound(_)) => Err(not_found()),
-                Err(WorkflowQueryError::Rejected { status }) => Err(fail(
-                    spec,
-                    Some(remote_id),
-                    ft::START_REJECTED,
-                    format!("query `{name}` rejected: remote workflow is {status:?}"),
-                    true,
-                )),
-                Err(WorkflowQueryError::Rpc(status)) => {
-                    Err(classify_status(spec, remote_id, &status))
-                }
-                Err(other) => Err(transport(spec, remote_id, other)),
-            }
-        }
-        MethodKind::Update(name) => {
-            match remote
-                .execute_update(UntypedUpdate::new(name), input, Default::default())
-                .await
-            {
-                Ok(raw) => Ok(raw),
-                Err(WorkflowUpdateError::NotFound(_)) => Err(not_found()),
-                Err(WorkflowUpdateError::Failed(failure)) => Err(fail(
-                    spec,
-                    Some(remote_id),
-                    ft::REMOTE_FAILED,
-                    format!("update `{name}` failed: {}", failure.message),
-                    true,
-                )),
-                Err(WorkflowUpdateError::Rpc(status)) => {
-                    Err(classify_status(spec, remote_id, &status))
-                }
-                Err(other) => Err(transport(spec, remote_id, other)),
-            }
-        }
-        MethodKind::Workflow => unreachable!("remote workflows are started, not handled"),
+            "remote workflows are started, not sent to",
+        )),
     }
-}
-
-/// A retryable failure talking to the destination cluster, named in the message.
-fn transport(spec: &MethodSpec, remote_id: &str, e: impl std::fmt::Display) -> ActivityError {
-    fail(
-        spec,
-        Some(remote_id),
-        ft::TRANSPORT,
-        format!("cluster `{}`: {e}", spec.cluster),
-        false,
-    )
 }
 
 /// A `json/plain` payload, as every SDK's default converter reads it.
@@ -695,8 +586,8 @@ fn json_payload<T: serde::Serialize>(value: &T) -> Payload {
 
 fn decode_header(spec: &MethodSpec, payload: &Payload) -> Result<CallHeader, ActivityError> {
     let bad = |message: String| {
-        let message = format!("{}.{}: {message}", spec.trait_name, spec.method);
-        fail(spec, None, ft::BAD_PAYLOAD, message, true)
+        let message = format!("{}: {message}", spec.label());
+        Failure::BadPayload.error(spec, None, message)
     };
     let encoding = payload
         .metadata
@@ -721,17 +612,6 @@ fn decode_header(spec: &MethodSpec, payload: &Payload) -> Result<CallHeader, Act
     serde_json::from_value(serde_json::Value::Object(fields))
         .map_err(|e| bad(format!("call header is not valid: {e}")))
 }
-
-/// Header fields that would choose what the bridge starts, and where: refused.
-const ROUTING_FIELDS: [&str; 7] = [
-    "workflow_type",
-    "workflow",
-    "task_queue",
-    "queue",
-    "cluster",
-    "namespace",
-    "activity_type",
-];
 
 /// Heartbeats three times per heartbeat timeout (every second when the activity has none).
 ///
@@ -798,9 +678,6 @@ struct RemoteStart {
     trace: Option<Payload>,
 }
 
-/// The Temporal header in which every SDK's OpenTelemetry support carries trace context.
-pub const TRACE_HEADER: &str = "_tracer-data";
-
 /// How the bridge starts `spec`'s workflow under `remote_id`: attach to a running execution
 /// instead of failing, and (by default) never start a second one after the first has closed.
 fn start_options(spec: &MethodSpec, remote_id: &str, start: &RemoteStart) -> WorkflowStartOptions {
@@ -847,38 +724,8 @@ async fn start_or_attach(
             info!(remote_run_id = ?run_id, "remote workflow already closed; attaching to its result");
             Ok(client.get_workflow_handle::<UntypedWorkflow>(remote_id))
         }
-        Err(WorkflowStartError::PayloadConversion(e)) => Err(fail(
-            spec,
-            Some(remote_id),
-            ft::BAD_PAYLOAD,
-            format!("cannot encode the remote workflow's input: {e}"),
-            true,
-        )),
-        Err(WorkflowStartError::Rpc(status)) => Err(classify_status(spec, remote_id, &status)),
-        Err(other) => Err(transport(spec, remote_id, other)),
+        Err(e) => Err(e.failure(spec, remote_id)),
     }
-}
-
-/// Rejections that no retry can fix are final; everything else is transport trouble.
-fn classify_status(spec: &MethodSpec, remote_id: &str, status: &Status) -> ActivityError {
-    let final_rejection = matches!(
-        status.code(),
-        Code::InvalidArgument | Code::FailedPrecondition | Code::PermissionDenied
-    );
-    if !final_rejection {
-        return transport(
-            spec,
-            remote_id,
-            format_args!("{:?}: {}", status.code(), status.message()),
-        );
-    }
-    fail(
-        spec,
-        Some(remote_id),
-        ft::START_REJECTED,
-        status.message().to_owned(),
-        true,
-    )
 }
 
 /// Long-polls the remote workflow's close event, heartbeating so that a dead bridge is noticed
@@ -908,49 +755,17 @@ async fn wait(
             info!("remote workflow completed");
             Ok(raw)
         }
-        Err(WorkflowGetResultError::Failed(cause)) => {
-            let message = cause.failure().message.clone();
-            info!(%message, "remote workflow failed");
-            Err(fail_with_cause(spec, remote_id, message, *cause))
-        }
-        Err(WorkflowGetResultError::Cancelled { .. }) => Err(fail(
-            spec,
-            Some(remote_id),
-            ft::REMOTE_CANCELLED,
-            format!("remote workflow `{remote_id}` was cancelled"),
-            true,
-        )),
-        Err(WorkflowGetResultError::Terminated { .. }) => Err(fail(
-            spec,
-            Some(remote_id),
-            ft::REMOTE_TERMINATED,
-            format!("remote workflow `{remote_id}` was terminated"),
-            true,
-        )),
-        Err(WorkflowGetResultError::TimedOut) => Err(fail(
-            spec,
-            Some(remote_id),
-            ft::REMOTE_TIMED_OUT,
-            format!("remote workflow `{remote_id}` timed out"),
-            true,
-        )),
-        Err(WorkflowGetResultError::NotFound(_)) => Err(fail(
-            spec,
-            Some(remote_id),
-            ft::REMOTE_NOT_FOUND,
-            format!("remote workflow `{remote_id}` was not found"),
-            true,
-        )),
-        Err(WorkflowGetResultError::PayloadConversion(e)) => Err(fail(
-            spec,
-            Some(remote_id),
-            ft::BAD_PAYLOAD,
-            format!("cannot read the remote workflow's result: {e}"),
-            true,
-        )),
-        Err(other) => {
-            attempt.wait_error();
-            Err(transport(spec, remote_id, other))
+        Err(e) => {
+            let failure = e.read(spec, remote_id);
+            match failure.kind() {
+                Failure::Transport => attempt.wait_error(),
+                kind => info!(
+                    failure = kind.type_name(),
+                    message = failure.message(),
+                    "remote workflow ended without a result"
+                ),
+            }
+            Err(failure.into_error(spec, Some(remote_id)))
         }
     }
 }
@@ -970,10 +785,7 @@ async fn on_cancelled(client: &Client, spec: &MethodSpec, ctx: &ActivityContext,
         return;
     }
     let remote = client.get_workflow_handle::<UntypedWorkflow>(remote_id);
-    let reason = format!(
-        "the caller of {}.{} was cancelled",
-        spec.trait_name, spec.method
-    );
+    let reason = format!("the caller of {} was cancelled", spec.label());
     let mut backoff = Duration::from_millis(200);
     for attempt in 1..=CANCEL_ATTEMPTS {
         let result = match spec.on_cancel {
@@ -1039,46 +851,6 @@ async fn cancel_requested(ctx: &ActivityContext) -> bool {
     }
 }
 
-fn details(spec: &MethodSpec, remote_id: Option<&str>) -> FailureDetails {
-    FailureDetails {
-        method: format!("{}.{}", spec.trait_name, spec.method),
-        remote_workflow_id: remote_id.map(str::to_owned),
-        cluster: spec.cluster.to_owned(),
-    }
-}
-
-fn fail(
-    spec: &MethodSpec,
-    remote_id: Option<&str>,
-    failure_type: &str,
-    message: String,
-    non_retryable: bool,
-) -> ActivityError {
-    ActivityError::application(
-        ApplicationFailure::builder(message)
-            .type_name(failure_type.to_owned())
-            .non_retryable(non_retryable)
-            .details(details(spec, remote_id))
-            .build(),
-    )
-}
-
-fn fail_with_cause(
-    spec: &MethodSpec,
-    remote_id: &str,
-    message: String,
-    cause: IncomingError,
-) -> ActivityError {
-    ActivityError::application(
-        ApplicationFailure::builder(message)
-            .type_name(ft::REMOTE_FAILED.to_owned())
-            .non_retryable(true)
-            .details(details(spec, Some(remote_id)))
-            .cause(Box::new(cause))
-            .build(),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1110,7 +882,7 @@ mod tests {
             items: 2,
         };
         check_args::<Order>(&encoded(&order)).unwrap();
-        check_args::<String>(&encoded(&"x".to_owned())).unwrap();
+        check_args::<String>(&encoded(&"x")).unwrap();
         check_args::<()>(&encoded(&())).unwrap();
         check_args::<MultiArgs2<String, u32>>(&encoded(&MultiArgs2("a".to_owned(), 7))).unwrap();
     }

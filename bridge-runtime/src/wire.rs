@@ -1,0 +1,288 @@
+//! The bridge's wire contract: what a caller in any Temporal SDK sends to a bridge and gets
+//! back. Everything here is stable; a change is a new version of the contract.
+//!
+//! # Activities
+//!
+//! A remote method `T::m` is served by the activity `bridge.T.m` ([`activity_type`]) on the
+//! bridge task queue: the whole call. A `#[remote_workflow]` method also has the parts
+//! `bridge.T.m.start` ([`START_SUFFIX`]), `.wait` ([`WAIT_SUFFIX`]) and `.cancel`
+//! ([`CANCEL_SUFFIX`]) behind handles; a signal or update with `with_start` has
+//! `bridge.T.m.with_start` ([`WITH_START_SUFFIX`]).
+//!
+//! # Input and output
+//!
+//! The input is a list of payloads: first a JSON [`CallHeader`], then the method's arguments
+//! exactly as the remote workflow or handler receives them. The output is the remote result's
+//! payload, unchanged, or a [`RemoteStarted`] or [`UpdateWithStartResult`] record for the parts
+//! that return one. A workflow written with another SDK calls a bridge by name: schedule
+//! `bridge.Fulfillment.fulfill` on the bridge task queue with the arguments `{}` and the order.
+//!
+//! # Failures
+//!
+//! A failed call is an application failure whose type is one of [`Failure`]'s stable names,
+//! with [`FailureDetails`] as its details; a remote workflow's own failure is its cause.
+
+use serde::{Deserialize, Serialize};
+
+/// The bridge activity type name for `Trait::method`: `bridge.{Trait}.{method}`.
+pub fn activity_type(trait_name: &str, method: &str) -> String {
+    format!("bridge.{trait_name}.{method}")
+}
+
+/// The Temporal header in which every SDK's OpenTelemetry support carries trace context; the
+/// bridge passes the caller's on to the remote start, so that one trace spans both clusters.
+pub const TRACE_HEADER: &str = "_tracer-data";
+
+/// Header fields that would choose what the bridge starts, and where: a call that sets one is
+/// refused, since only the trait the bridge was built with decides that.
+pub const ROUTING_FIELDS: [&str; 7] = [
+    "workflow_type",
+    "workflow",
+    "task_queue",
+    "queue",
+    "cluster",
+    "namespace",
+    "activity_type",
+];
+
+/// First payload of every bridge activity input.
+///
+/// Unknown fields are ignored so that newer callers can talk to older bridges.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallHeader {
+    /// The remote workflow id chosen by the caller. When absent the bridge derives the default
+    /// deterministic id from the call site (see [`crate::ids`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_workflow_id: Option<String>,
+    /// For signal-with-start and update-with-start: how many of the payloads after the header
+    /// are the workflow's arguments (the rest are the signal's or update's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_args: Option<usize>,
+    /// Overrides the method's remote execution timeout, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution_timeout_ms: Option<u64>,
+    /// Overrides the method's remote run timeout, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_timeout_ms: Option<u64>,
+}
+
+/// Suffix of the start-only bridge activity: `bridge.{Trait}.{method}.start` starts (or attaches
+/// to) the remote workflow and returns a [`RemoteStarted`]; same input as the full call.
+pub const START_SUFFIX: &str = ".start";
+
+/// Suffix of the wait-only bridge activity: `bridge.{Trait}.{method}.wait` waits for the result of
+/// the remote workflow named by the header's `remote_workflow_id`; no other input.
+pub const WAIT_SUFFIX: &str = ".wait";
+
+/// Suffix of a handle's cancel activity: `bridge.{Trait}.{method}.cancel` requests cancellation of
+/// the remote workflow named by the header's `remote_workflow_id`.
+pub const CANCEL_SUFFIX: &str = ".cancel";
+
+/// Suffix of the signal-with-start and update-with-start activities:
+/// `bridge.{Trait}.{signal or update}.with_start`. Input: the header (with `start_args`), the
+/// workflow's arguments, then the signal's or update's. Output: a [`RemoteStarted`], then for an
+/// update its result.
+pub const WITH_START_SUFFIX: &str = ".with_start";
+
+/// What the update-with-start bridge activity returns (as one JSON payload: an activity result is
+/// one payload).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateWithStartResult {
+    /// The workflow that was started or updated.
+    pub started: RemoteStarted,
+    /// The update's result payload, unchanged.
+    pub result: WirePayload,
+}
+
+/// A payload carried inside JSON, bytes unchanged.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WirePayload {
+    /// The payload's metadata (such as `encoding`).
+    pub metadata: std::collections::BTreeMap<String, Vec<u8>>,
+    /// The payload's data.
+    pub data: Vec<u8>,
+}
+
+impl From<temporalio_common::protos::temporal::api::common::v1::Payload> for WirePayload {
+    fn from(p: temporalio_common::protos::temporal::api::common::v1::Payload) -> Self {
+        WirePayload {
+            metadata: p.metadata.into_iter().collect(),
+            data: p.data,
+        }
+    }
+}
+
+impl From<WirePayload> for temporalio_common::protos::temporal::api::common::v1::Payload {
+    fn from(p: WirePayload) -> Self {
+        temporalio_common::protos::temporal::api::common::v1::Payload {
+            metadata: p.metadata.into_iter().collect(),
+            data: p.data,
+            ..Default::default()
+        }
+    }
+}
+
+/// What the start-only bridge activity returns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoteStarted {
+    /// The remote workflow's id.
+    pub workflow_id: String,
+    /// The run that was started or attached to, when the cluster said (not when the id's
+    /// execution had already closed).
+    #[serde(default)]
+    pub run_id: Option<String>,
+}
+
+/// What a bridge activity records as heartbeat details while it waits.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitProgress {
+    /// The remote workflow id the call is bound to.
+    pub remote_workflow_id: String,
+    /// The run the bridge is waiting on, when known.
+    #[serde(default)]
+    pub remote_run_id: Option<String>,
+    /// The destination cluster.
+    pub cluster: String,
+}
+
+/// Details attached to every bridge failure, so that callers in any SDK can read them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailureDetails {
+    /// `Trait.method`.
+    pub method: String,
+    /// The remote workflow id, when the call got that far.
+    #[serde(default)]
+    pub remote_workflow_id: Option<String>,
+    /// The destination cluster.
+    pub cluster: String,
+}
+
+/// Why a bridged call failed, by its stable failure type name: the bridge's activity failures,
+/// and the two a caller's workflow fails with when it passes a [`crate::BridgeError`] on.
+///
+/// Callers in other SDKs match on [`Failure::type_name`]; a name never changes meaning. Whether
+/// a failure is retried is part of the contract too ([`Failure::is_retryable`]): the bridge
+/// marks final outcomes non-retryable, and [`crate::bridge_retry_policy`] lists them as well.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Failure {
+    /// The remote workflow, or an update, failed; the remote failure is the cause.
+    RemoteFailed,
+    /// The remote workflow was cancelled.
+    RemoteCancelled,
+    /// The remote workflow was terminated.
+    RemoteTerminated,
+    /// The remote workflow timed out.
+    RemoteTimedOut,
+    /// The remote workflow does not exist (never did, or is past retention).
+    RemoteNotFound,
+    /// The destination cluster refused the request for good: a start it rejects, a query the
+    /// workflow's state rejects, a permission it denies.
+    Rejected,
+    /// The call's payloads cannot be read or do not fit the method.
+    BadPayload,
+    /// The destination cluster could not be reached.
+    ClusterUnavailable,
+    /// A transport error while talking to the destination cluster.
+    Transport,
+    /// The call was cancelled (a caller's workflow failing with [`crate::BridgeError::Cancelled`]).
+    CallCancelled,
+    /// Any other bridge error a caller's workflow fails with ([`crate::BridgeError::Bridge`]).
+    Bridge,
+}
+
+impl Failure {
+    /// Every failure, in a fixed order.
+    pub const ALL: [Failure; 11] = [
+        Failure::RemoteFailed,
+        Failure::RemoteCancelled,
+        Failure::RemoteTerminated,
+        Failure::RemoteTimedOut,
+        Failure::RemoteNotFound,
+        Failure::Rejected,
+        Failure::BadPayload,
+        Failure::ClusterUnavailable,
+        Failure::Transport,
+        Failure::CallCancelled,
+        Failure::Bridge,
+    ];
+
+    /// The stable failure type name.
+    pub const fn type_name(self) -> &'static str {
+        match self {
+            Failure::RemoteFailed => "BridgeRemoteFailed",
+            Failure::RemoteCancelled => "BridgeRemoteCancelled",
+            Failure::RemoteTerminated => "BridgeRemoteTerminated",
+            Failure::RemoteTimedOut => "BridgeRemoteTimedOut",
+            Failure::RemoteNotFound => "BridgeRemoteNotFound",
+            Failure::Rejected => "BridgeStartRejected",
+            Failure::BadPayload => "BridgeBadPayload",
+            Failure::ClusterUnavailable => "BridgeClusterUnavailable",
+            Failure::Transport => "BridgeTransport",
+            Failure::CallCancelled => "BridgeCallCancelled",
+            Failure::Bridge => "BridgeError",
+        }
+    }
+
+    /// Whether a bridge activity that fails this way may be retried: only when the destination
+    /// could not be reached or talked to. Everything else is final.
+    pub const fn is_retryable(self) -> bool {
+        matches!(self, Failure::ClusterUnavailable | Failure::Transport)
+    }
+
+    /// The failure of a type name, if it is one of these.
+    pub fn from_type_name(name: &str) -> Option<Failure> {
+        Failure::ALL.into_iter().find(|f| f.type_name() == name)
+    }
+
+    /// The type names of every final activity failure, for retry policies.
+    pub fn non_retryable_type_names() -> impl Iterator<Item = &'static str> {
+        Failure::ALL
+            .into_iter()
+            .filter(|f| !f.is_retryable() && !matches!(f, Failure::CallCancelled | Failure::Bridge))
+            .map(Failure::type_name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_failure_names_are_the_published_ones() {
+        // These strings are the contract: callers in other SDKs match on them.
+        let names: Vec<_> = Failure::ALL.iter().map(|f| f.type_name()).collect();
+        assert_eq!(
+            names,
+            [
+                "BridgeRemoteFailed",
+                "BridgeRemoteCancelled",
+                "BridgeRemoteTerminated",
+                "BridgeRemoteTimedOut",
+                "BridgeRemoteNotFound",
+                "BridgeStartRejected",
+                "BridgeBadPayload",
+                "BridgeClusterUnavailable",
+                "BridgeTransport",
+                "BridgeCallCancelled",
+                "BridgeError",
+            ]
+        );
+        for f in Failure::ALL {
+            assert_eq!(Failure::from_type_name(f.type_name()), Some(f));
+        }
+        let final_ones: Vec<_> = Failure::non_retryable_type_names().collect();
+        assert_eq!(
+            final_ones,
+            [
+                "BridgeRemoteFailed",
+                "BridgeRemoteCancelled",
+                "BridgeRemoteTerminated",
+                "BridgeRemoteTimedOut",
+                "BridgeRemoteNotFound",
+                "BridgeStartRejected",
+                "BridgeBadPayload",
+            ]
+        );
+    }
+}

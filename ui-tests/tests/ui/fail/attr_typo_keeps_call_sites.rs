@@ -1,0 +1,26 @@
+use bridge_runtime::prelude::*;
+
+// One misspelled key: one error, on the key. The trait's callers and its bridge still resolve,
+// so the code below that uses them reports nothing, and an IDE keeps working.
+#[bridge]
+pub trait Fulfillment {
+    #[remote_workflow(cluster = "b", queu = "fulfillment")]
+    async fn fulfill(order: String) -> String;
+
+    #[remote_signal(cluster = "b")]
+    async fn add_note(note: String);
+}
+
+fn registration(pool: ClusterPool) -> BridgeWorker {
+    BridgeWorker::new(pool, "a").register(FulfillmentBridge)
+}
+
+async fn caller<W>(ctx: &temporalio_workflow::WorkflowContext<W>) -> Result<String, BridgeError> {
+    let handle = FulfillmentCaller::start_fulfill(ctx, "o-1".into()).await?;
+    FulfillmentCaller::add_note(ctx, &handle, "fragile".into()).await?;
+    FulfillmentCaller::fulfill(ctx, "o-2".into()).await
+}
+
+fn main() {
+    let _ = (registration, caller::<()>);
+}
