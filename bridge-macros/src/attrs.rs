@@ -10,6 +10,10 @@ pub(crate) struct BridgeArgs {
     /// Bridge task queue on the source cluster.
     #[darling(default)]
     pub task_queue: Option<SpannedValue<String>>,
+    /// Path of the runtime crate, like `"my_api::bridge_runtime"`, for a crate that reaches it
+    /// through a re-export (serde's and tokio's `crate` key).
+    #[darling(default, rename = "crate")]
+    pub krate: Option<SpannedValue<String>>,
 }
 
 /// `#[remote_workflow(...)]`.

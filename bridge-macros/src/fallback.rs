@@ -5,32 +5,58 @@
 //! The stubs are built from the trait's signatures alone, without the model: a method whose
 //! signature cannot be read (a pattern argument, a receiver, generics) gets no stub, since any
 //! stub would be a guess. The bodies are never run: the crate does not compile while the
-//! attribute's error stands.
+//! attribute's error stands. The names are those of [`crate::expand`].
 
-use crate::attrs::HELPERS;
-use proc_macro2::TokenStream;
+use crate::model::helper_name;
+use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
-use syn::{FnArg, Ident, ItemTrait, Pat, ReturnType, TraitItem, TraitItemFn, Type};
+use syn::{
+    FnArg, Ident, ItemTrait, Meta, Pat, ReturnType, Token, TraitItem, TraitItemFn, Type,
+    punctuated::Punctuated,
+};
 
-/// The `…Caller` and `…Bridge` stubs of `item`.
-pub(crate) fn stubs(item: &ItemTrait, helpers: &[Option<&'static str>]) -> TokenStream {
+/// The helper attribute that marks a method, as far as the stubs need it.
+#[derive(Clone)]
+pub(crate) struct HelperUse {
+    /// `"remote_workflow"`, `"remote_signal"`, `"remote_query"` or `"remote_update"`.
+    which: &'static str,
+    /// The `with_start = "..."` key, if it reads as one.
+    with_start: Option<String>,
+}
+
+/// A method whose signature reads: its name, its parameters and its result type.
+struct Readable<'a> {
+    name: &'a Ident,
+    /// `(name, type)` of each argument, for the parameter list and clash detection.
+    args: Vec<(&'a Ident, &'a Type)>,
+    output: TokenStream,
+}
+
+/// The `…Caller` and `…Bridge` stubs of `item`; `rt` is the runtime's `__private` path.
+pub(crate) fn stubs(
+    item: &ItemTrait,
+    helpers: &[Option<HelperUse>],
+    rt: &TokenStream,
+) -> TokenStream {
     let vis = &item.vis;
     let trait_name = item.ident.to_string();
     let caller = format_ident!("{}Caller", item.ident);
     let bridge = format_ident!("{}Bridge", item.ident);
+    let methods: Vec<(Readable, &HelperUse)> = trait_fns(item)
+        .zip(helpers)
+        .filter_map(|(f, helper)| Some((readable(f)?, helper.as_ref()?)))
+        .collect();
     // A name generated twice (a method `start_m` beside `m`) is itself one of the errors
     // reported: its stub is left out rather than defined twice.
     let mut names = std::collections::BTreeSet::new();
-    let fns: Vec<TokenStream> = item
-        .items
+    let fns: Vec<TokenStream> = methods
         .iter()
-        .filter_map(|i| match i {
-            TraitItem::Fn(f) => Some(f),
-            _ => None,
-        })
-        .zip(helpers)
-        .filter_map(|(f, helper)| caller_stubs(f, (*helper)?))
-        .flatten()
+        .flat_map(|(m, helper)| caller_stubs(rt, m, helper.which))
+        .chain(
+            methods
+                .iter()
+                .filter_map(|(h, helper)| with_start_stub(rt, &methods, h, helper)),
+        )
         .filter(|(name, _)| names.insert(name.to_string()))
         .map(|(_, stub)| stub)
         .collect();
@@ -49,42 +75,63 @@ pub(crate) fn stubs(item: &ItemTrait, helpers: &[Option<&'static str>]) -> Token
             }
 
             #[automatically_derived]
-            impl ::bridge_runtime::__private::BridgeRegistration for #bridge {
+            impl #rt::BridgeRegistration for #bridge {
                 fn bridge_name(&self) -> &'static str {
                     #trait_name
                 }
-                fn methods(&self) -> ::std::vec::Vec<&'static ::bridge_runtime::__private::MethodSpec> {
+                fn methods(&self) -> ::std::vec::Vec<&'static #rt::MethodSpec> {
                     ::std::vec::Vec::new()
                 }
-                fn register(&self, _: &mut ::bridge_runtime::__private::Registrar) {}
+                fn register(&self, _: &mut #rt::Registrar) {}
             }
         };
     }
 }
 
+fn trait_fns(item: &ItemTrait) -> impl Iterator<Item = &TraitItemFn> {
+    item.items.iter().filter_map(|i| match i {
+        TraitItem::Fn(f) => Some(f),
+        _ => None,
+    })
+}
+
 /// Which helper attribute marks each method of `item`, in order (`None` for none or several).
-pub(crate) fn helpers_of(item: &ItemTrait) -> Vec<Option<&'static str>> {
-    item.items
-        .iter()
-        .filter_map(|i| match i {
-            TraitItem::Fn(f) => Some(f),
-            _ => None,
-        })
+pub(crate) fn helpers_of(item: &ItemTrait) -> Vec<Option<HelperUse>> {
+    trait_fns(item)
         .map(|f| {
-            let mut found = f.attrs.iter().filter_map(|a| {
-                let last = a.path().segments.last()?;
-                HELPERS.iter().copied().find(|h| last.ident == h)
-            });
+            let mut found = f.attrs.iter().filter_map(|a| Some((helper_name(a)?, a)));
             match (found.next(), found.next()) {
-                (Some(h), None) => Some(h),
+                (Some((which, attr)), None) => Some(HelperUse {
+                    which,
+                    with_start: with_start_key(&attr.meta),
+                }),
                 _ => None,
             }
         })
         .collect()
 }
 
-/// The callers a method of kind `helper` gets, by name, as signatures with unreachable bodies.
-fn caller_stubs(f: &TraitItemFn, helper: &str) -> Option<Vec<(Ident, TokenStream)>> {
+/// The string of a `with_start = "..."` key in `meta`, if there is one that reads.
+fn with_start_key(meta: &Meta) -> Option<String> {
+    let list = meta
+        .require_list()
+        .ok()?
+        .parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
+        .ok()?;
+    list.iter().find_map(|m| match m {
+        Meta::NameValue(nv) if nv.path.is_ident("with_start") => match &nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+/// The signature of `f`, if a stub can be built from it without guessing.
+fn readable(f: &TraitItemFn) -> Option<Readable<'_>> {
     let sig = &f.sig;
     if sig.receiver().is_some() || !sig.generics.params.is_empty() {
         return None;
@@ -97,40 +144,78 @@ fn caller_stubs(f: &TraitItemFn, helper: &str) -> Option<Vec<(Ident, TokenStream
         let Pat::Ident(p) = &*pt.pat else {
             return None;
         };
-        let (name, ty) = (&p.ident, &pt.ty);
-        if mentions_impl(ty) {
+        if mentions_impl(&pt.ty) {
             return None;
         }
-        args.push(quote! { #name: #ty });
+        args.push((&p.ident, &*pt.ty));
     }
     let output = match &sig.output {
         ReturnType::Default => quote! { () },
         ReturnType::Type(_, ty) if mentions_impl(ty) => return None,
         ReturnType::Type(_, ty) => quote! { #ty },
     };
-    let name = &sig.ident;
-    let ctx = quote! { ctx: &::bridge_runtime::__private::WorkflowContext<W> };
-    let error = quote! { ::bridge_runtime::__private::BridgeError };
-    let body = quote! { ::core::unreachable!("#[bridge] reported an error for this trait") };
+    Some(Readable {
+        name: &sig.ident,
+        args,
+        output,
+    })
+}
+
+/// Parameters of a stub: `ctx` then the arguments of `methods`, in order.
+fn params<'a>(
+    rt: &TokenStream,
+    methods: impl IntoIterator<Item = &'a Readable<'a>>,
+) -> TokenStream {
+    let args = methods
+        .into_iter()
+        .flat_map(|m| &m.args)
+        .map(|(n, t)| quote!(#n: #t));
+    let ctx = local("ctx");
+    quote! {
+        #ctx: &#rt::WorkflowContext<impl ::core::marker::Sized>,
+        #( #args ),*
+    }
+}
+
+/// A parameter name of the stubs, mixed-site as in the real callers, so that a user argument of
+/// the same name does not clash with it.
+fn local(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}
+
+fn unreachable_body() -> TokenStream {
+    quote! { ::core::unreachable!("#[bridge] reported an error for this trait") }
+}
+
+/// The callers a method of kind `helper` gets, by name, as signatures with unreachable bodies.
+fn caller_stubs(rt: &TokenStream, m: &Readable, helper: &str) -> Vec<(Ident, TokenStream)> {
+    let (name, output) = (m.name, &m.output);
+    let params = params(rt, [m]);
+    let result = quote! { ::core::result::Result<#output, #rt::BridgeError> };
+    let body = unreachable_body();
     if helper != "remote_workflow" {
+        let args = m.args.iter().map(|(n, t)| quote!(#n: #t));
+        let (ctx, target) = (local("ctx"), local("target"));
         let stub = quote! {
-            pub async fn #name<W>(
-                #ctx,
-                target: impl ::core::convert::Into<::bridge_runtime::__private::RemoteTarget>,
+            pub async fn #name(
+                #ctx: &#rt::WorkflowContext<impl ::core::marker::Sized>,
+                #target: impl ::core::convert::Into<#rt::RemoteTarget>,
                 #( #args ),*
-            ) -> ::core::result::Result<#output, #error> {
+            ) -> #result {
                 #body
             }
         };
-        return Some(vec![(name.clone(), stub)]);
+        return vec![(name.clone(), stub)];
     }
-    let with = format_ident!("{}_with", name);
+    let args = m.args.iter().map(|(n, t)| quote!(#n: #t));
+    let (ctx, options) = (local("ctx"), local("options"));
+    let with = format_ident!("{}_with_options", name);
     let start = format_ident!("start_{}", name);
-    Some(vec![
+    vec![
         (
             name.clone(),
             quote! {
-                pub async fn #name<W>(#ctx, #( #args ),*) -> ::core::result::Result<#output, #error> {
+                pub async fn #name(#params) -> #result {
                     #body
                 }
             },
@@ -138,11 +223,11 @@ fn caller_stubs(f: &TraitItemFn, helper: &str) -> Option<Vec<(Ident, TokenStream
         (
             with.clone(),
             quote! {
-                pub async fn #with<W>(
-                    #ctx,
-                    options: ::bridge_runtime::__private::CallOptions,
+                pub async fn #with(
+                    #ctx: &#rt::WorkflowContext<impl ::core::marker::Sized>,
+                    #options: #rt::CallOptions,
                     #( #args ),*
-                ) -> ::core::result::Result<#output, #error> {
+                ) -> #result {
                     #body
                 }
             },
@@ -150,18 +235,54 @@ fn caller_stubs(f: &TraitItemFn, helper: &str) -> Option<Vec<(Ident, TokenStream
         (
             start.clone(),
             quote! {
-                pub async fn #start<W>(
-                    #ctx,
-                    #( #args ),*
-                ) -> ::core::result::Result<
-                    ::bridge_runtime::__private::RemoteWorkflowHandle<#output>,
-                    #error,
+                pub async fn #start(#params) -> ::core::result::Result<
+                    #rt::RemoteWorkflowHandle<#output>,
+                    #rt::BridgeError,
                 > {
                     #body
                 }
             },
         ),
-    ])
+    ]
+}
+
+/// `h_with_start`, for a signal or update `h` whose `with_start` names a workflow method that
+/// reads, and whose arguments do not share a name with it (that clash is one of the errors).
+fn with_start_stub(
+    rt: &TokenStream,
+    methods: &[(Readable, &HelperUse)],
+    h: &Readable,
+    helper: &HelperUse,
+) -> Option<(Ident, TokenStream)> {
+    let target = helper.with_start.as_deref()?;
+    let (w, _) = methods
+        .iter()
+        .find(|(w, wh)| w.name == target && wh.which == "remote_workflow")?;
+    if h.args
+        .iter()
+        .any(|(a, _)| w.args.iter().any(|(b, _)| a == b))
+    {
+        return None;
+    }
+    let w_output = &w.output;
+    let handle = quote! { #rt::RemoteWorkflowHandle<#w_output> };
+    let output = match helper.which {
+        "remote_signal" => handle,
+        "remote_update" => {
+            let h_output = &h.output;
+            quote! { (#handle, #h_output) }
+        }
+        _ => return None,
+    };
+    let name = format_ident!("{}_with_start", h.name);
+    let params = params(rt, [w, h]);
+    let body = unreachable_body();
+    let stub = quote! {
+        pub async fn #name(#params) -> ::core::result::Result<#output, #rt::BridgeError> {
+            #body
+        }
+    };
+    Some((name, stub))
 }
 
 /// Whether a type names `impl Trait` anywhere: a stub would have to guess the concrete type.

@@ -1,14 +1,21 @@
 //! Procedural macros of temporal-bridge.
 //!
 //! Use them through `bridge_runtime` (`use bridge_runtime::prelude::*;`): the expansion refers
-//! to `::bridge_runtime`, so that a user crate needs only that crate and the Temporal SDK.
+//! to `::bridge_runtime` (or the path given by `crate = "..."`), so that a user crate needs only
+//! that crate and the Temporal SDK.
+//!
 //! The logic lives in plain modules on `proc_macro2`, so that it can be unit-tested; the entry
-//! points below only convert token streams.
+//! points below only convert token streams. `#[bridge]` runs in three steps: `model` parses
+//! the trait and its attributes, `check` applies the rules across methods, and `expand`
+//! generates; errors from the first two are collected together (`errors`), and on error
+//! `fallback` emits stubs instead of the expansion.
 
 use proc_macro::TokenStream;
 
 mod attrs;
+mod check;
 mod duration;
+mod errors;
 mod expand;
 mod fallback;
 mod model;
@@ -29,14 +36,20 @@ mod template;
 /// - `TCaller`, with one `async fn method(ctx, args…) -> Result<Output, BridgeError>` per method,
 ///   for workflow code on the source cluster;
 /// - `TBridge`, which a `BridgeWorker` registers, and which offers a pure
-///   `method_remote_id(&CallSite)` per method: the deterministic default remote workflow id.
+///   `method_remote_id(&CallSite)` per method: the deterministic default remote workflow id
+///   (with an `id` template, `method_remote_id(&arg…)` instead, taking a `String` argument as
+///   `&str`).
 ///
 /// Argument types implement serde's `Serialize` and `Deserialize`: callers encode them, and the
 /// bridge decodes each call's JSON arguments to refuse, before starting anything, a call that
 /// the remote worker could not read. Result types implement `Deserialize`.
 ///
 /// Trait-level keys:
-/// - `task_queue`: the bridge task queue on the source cluster (default `"temporal-bridge"`).
+/// - `task_queue`: the bridge task queue on the source cluster (default `"temporal-bridge"`,
+///   `bridge_runtime::DEFAULT_BRIDGE_QUEUE`);
+/// - `crate`: the path through which the expansion reaches the runtime, for a crate that
+///   depends on it through a re-export, like `#[bridge(crate = "my_api::bridge_runtime")]`
+///   (default `"::bridge_runtime"`).
 ///
 /// Signals, queries and updates of a remote workflow are methods too:
 /// `#[remote_signal(cluster = "b")]`, `#[remote_query(cluster = "b")]` and
@@ -56,15 +69,24 @@ mod template;
 ///   `max_attempts`, `non_retryable = [...]`;
 /// - `id_reuse_policy`: `"reject_duplicate"` (default) or `"allow_duplicate_failed_only"`.
 ///
-/// Each `#[remote_workflow]` method `m` also gets `TCaller::m_with(ctx, options, args…)` (per-call
-/// overrides) and `TCaller::start_m(ctx, args…)` (a handle, or a detached start). A signal or
-/// update with `with_start = "m"` gets `TCaller::start_m_with_<signal or update>`.
+/// The callers' names follow one rule, `X_with_Y` adds `Y` to `X`. Each `#[remote_workflow]`
+/// method `m` gets:
+/// - `TCaller::m(ctx, args…)`: runs the remote workflow and waits for its result;
+/// - `TCaller::m_with_options(ctx, options, args…)`: the same, with per-call `CallOptions`
+///   (a remote workflow id, timeouts);
+/// - `TCaller::start_m(ctx, args…)`: a handle once it has started, or a detached start.
+///
+/// A signal or update `h` with `with_start = "m"` also gets
+/// `TCaller::h_with_start(ctx, m's args…, h's args…)`: signal-with-start or update-with-start.
+/// A method of the trait named like one of these is an error, as are names starting with
+/// `__Bridge`, which the expansion reserves.
 ///
 /// The bridge activity of `T::method` is named `bridge.T.method`.
 ///
-/// Equivalent hand-written code, in short: a `RemoteWorkflowMethod` impl per method carrying
-/// these settings, a caller that schedules the bridge activity `bridge.T.method` with the method's options,
-/// and a `BridgeRegistration` impl that adds every marker to the worker.
+/// Equivalent hand-written code, in short: a `RemoteMethod` impl per method carrying these
+/// settings in a `MethodSpec`, a caller that schedules the bridge activity `bridge.T.method`
+/// with the method's options, and a `BridgeRegistration` impl that adds every marker to the
+/// worker.
 #[proc_macro_attribute]
 pub fn bridge(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::bridge(args.into(), item.into()).into()

@@ -1,102 +1,124 @@
-//! Parse and validate: from the annotated trait to a model that expansion can trust.
+//! Parse: from the annotated trait to a model of what it declares, one variant per kind of
+//! method (serde_derive's `internals/ast.rs`).
 //!
-//! Every problem is collected, not just the first, so one compile shows them all.
+//! What can be checked from one attribute or one signature is checked here, as it is read;
+//! rules across methods are in [`crate::check`]. Parsing goes on past an error, so that one
+//! compile shows them all, and always yields a model of what could be read.
 
 use crate::attrs::{
     BridgeArgs, DurationText, HELPERS, RemoteHandlerArgs, RemoteWorkflowArgs, RetryArgs,
 };
 use crate::duration;
+use crate::errors::Errors;
 use crate::template::{self, Template};
 use darling::{Error, FromMeta, ast::NestedMeta, util::SpannedValue};
 use heck::ToUpperCamelCase;
 use proc_macro2::{Span, TokenStream};
 use syn::{
-    Attribute, FnArg, Ident, ItemTrait, Pat, ReturnType, TraitItem, TraitItemFn, Type,
+    Attribute, FnArg, Ident, ItemTrait, Pat, ReturnType, Signature, TraitItem, TraitItemFn, Type,
     spanned::Spanned, visit::Visit,
 };
-
-/// darling's accumulator, counting what it holds so that a step can tell whether it added any.
-#[derive(Default)]
-pub(crate) struct Errors(darling::error::Accumulator, usize);
-
-impl Errors {
-    fn push(&mut self, e: Error) {
-        self.1 += 1;
-        self.0.push(e);
-    }
-    fn handle<T>(&mut self, r: Result<T, Error>) -> Option<T> {
-        match r {
-            Ok(v) => Some(v),
-            Err(e) => {
-                self.push(e);
-                None
-            }
-        }
-    }
-    fn len(&self) -> usize {
-        self.1
-    }
-}
 
 /// The most arguments a remote workflow method may take (the SDK's `MultiArgs6`).
 pub(crate) const MAX_ARGS: usize = 6;
 
-/// Default bridge activity attempt timeout; keep in step with `bridge_runtime::CallTimeouts`.
+/// The runtime's default attempt timeout (`CallTimeouts::DEFAULT.attempt`), which the
+/// heartbeat check compares against when the attribute sets none. The expansion asserts at
+/// compile time that the runtime agrees, wherever it relied on this value.
 pub(crate) const DEFAULT_START_TO_CLOSE_MS: u64 = 3_600_000;
 
-/// Default bridge task queue; keep in step with `bridge_runtime::DEFAULT_BRIDGE_QUEUE`.
-pub(crate) const DEFAULT_BRIDGE_QUEUE: &str = "temporal-bridge";
-
+/// A `#[bridge]` trait.
 pub(crate) struct Bridge {
     pub ident: Ident,
-    pub bridge_queue: String,
+    /// `task_queue`; `None` for the runtime's default.
+    pub bridge_queue: Option<String>,
+    /// `crate`: the path of the runtime crate (default `::bridge_runtime`).
+    pub krate: syn::Path,
+    /// The methods that could be read, in declaration order.
     pub methods: Vec<Method>,
+    /// Whether the trait declares no items at all (not: items that all failed to parse).
+    pub is_empty: bool,
 }
 
+/// A method of the trait, of any kind.
 pub(crate) struct Method {
-    pub kind: Kind,
     pub ident: Ident,
     pub args: Vec<(Ident, Type)>,
+    /// The result; `()` for a signal.
     pub output: Type,
     pub cluster: String,
-    pub queue: String,
-    pub workflow: String,
-    pub options: MethodOptions,
-    /// `on_cancel`: "cancel", "terminate" or "abandon".
-    pub on_cancel: OnCancel,
-    /// For a signal or update: the workflow method it can start, and the span of the name.
-    pub with_start: Option<(String, Span)>,
-    /// The id template and the span of its string, when the attribute gives one.
-    pub id_template: Option<(Template, Span)>,
+    /// The method name's span, where errors about generated code for it land.
     pub span: Span,
+    pub kind: MethodKind,
 }
 
 /// What a method does on the remote cluster.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Kind {
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a handful per trait, each built once: boxing would buy nothing"
+)]
+pub(crate) enum MethodKind {
     /// Runs a remote workflow (`#[remote_workflow]`).
-    Workflow,
-    /// Sends the named signal to a remote workflow (`#[remote_signal]`).
-    Signal(String),
-    /// Runs the named query (`#[remote_query]`).
-    Query(String),
-    /// Runs the named update and waits for its result (`#[remote_update]`).
-    Update(String),
+    Workflow(WorkflowMethod),
+    /// Sends a signal to a remote workflow (`#[remote_signal]`).
+    Signal(Handler),
+    /// Runs a query (`#[remote_query]`); its `with_start` is always `None`.
+    Query(Handler),
+    /// Runs an update and waits for its result (`#[remote_update]`).
+    Update(Handler),
 }
 
-/// A parsed helper attribute.
-enum Helper {
-    Workflow(Box<RemoteWorkflowArgs>, MethodOptions),
-    Handler(&'static str, RemoteHandlerArgs),
+/// What only a `#[remote_workflow]` method declares.
+pub(crate) struct WorkflowMethod {
+    pub queue: String,
+    pub workflow: String,
+    pub options: MethodOptions,
+    pub on_cancel: OnCancel,
+    /// The id template and the span of its string, when the attribute gives one.
+    pub id_template: Option<(Template, Span)>,
 }
 
-/// What cancelling the caller does to the remote workflow.
+/// What a signal, query or update declares.
+pub(crate) struct Handler {
+    /// The handler's name in the remote workflow.
+    pub name: String,
+    /// The workflow method this signal or update can start, and the span of its name.
+    pub with_start: Option<(String, Span)>,
+}
+
+impl Method {
+    /// The workflow part, for a `#[remote_workflow]` method.
+    pub(crate) fn workflow(&self) -> Option<&WorkflowMethod> {
+        match &self.kind {
+            MethodKind::Workflow(w) => Some(w),
+            _ => None,
+        }
+    }
+
+    /// The handler part, for a signal, query or update.
+    pub(crate) fn handler(&self) -> Option<&Handler> {
+        match &self.kind {
+            MethodKind::Workflow(_) => None,
+            MethodKind::Signal(h) | MethodKind::Query(h) | MethodKind::Update(h) => Some(h),
+        }
+    }
+}
+
+/// What cancelling the caller does to the remote workflow (`on_cancel`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) enum OnCancel {
     #[default]
     Cancel,
     Terminate,
     Abandon,
+}
+
+/// The remote workflow's id reuse policy (`id_reuse_policy`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum IdReuse {
+    #[default]
+    RejectDuplicate,
+    AllowDuplicateFailedOnly,
 }
 
 /// What `#[remote_workflow(...)]` sets beyond where the workflow runs: durations in milliseconds,
@@ -109,8 +131,14 @@ pub(crate) struct MethodOptions {
     pub run: Option<u64>,
     pub workflow_retry: Option<Retry>,
     pub bridge_retry: Option<Retry>,
-    /// `true` for "allow_duplicate_failed_only".
-    pub allow_duplicate_failed_only: bool,
+    pub id_reuse: IdReuse,
+}
+
+impl MethodOptions {
+    /// Whether the heartbeat check compared against [`DEFAULT_START_TO_CLOSE_MS`].
+    pub(crate) fn relies_on_default_attempt(&self) -> bool {
+        self.heartbeat.is_some() && self.start_to_close.is_none()
+    }
 }
 
 /// A checked retry policy.
@@ -122,23 +150,35 @@ pub(crate) struct Retry {
     pub non_retryable: Vec<String>,
 }
 
-/// Parses `#[bridge(args)]` on `item`.
-///
-/// Returns the trait with helper attributes stripped (always, so that it can be emitted even
-/// when there are errors) and the model or the collected errors.
-pub(crate) fn parse(args: TokenStream, item: &mut ItemTrait) -> Result<Bridge, Error> {
-    let mut errors = Errors::default();
+/// A parsed helper attribute.
+enum Helper {
+    Workflow(Box<RemoteWorkflowArgs>, MethodOptions),
+    Handler(HandlerKind, RemoteHandlerArgs),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum HandlerKind {
+    Signal,
+    Query,
+    Update,
+}
+
+/// Parses `#[bridge(args)]` on `item`, stripping the helper attributes from `item` (always, so
+/// that it can be emitted even when there are errors). Problems go to `errors`; the model holds
+/// what could be read.
+pub(crate) fn parse(errors: &mut Errors, args: TokenStream, item: &mut ItemTrait) -> Bridge {
     let bridge_args = NestedMeta::parse_meta_list(args)
         .map_err(Error::from)
         .and_then(|list| BridgeArgs::from_list(&list));
     let bridge_args = errors.handle(bridge_args).unwrap_or_default();
-    let bridge_queue = match bridge_args.task_queue {
-        Some(q) => {
-            check_non_empty(&mut errors, &q, "task_queue");
-            q.as_str().to_owned()
-        }
-        None => DEFAULT_BRIDGE_QUEUE.to_owned(),
-    };
+    let bridge_queue = bridge_args.task_queue.map(|q| {
+        check_non_empty(errors, &q, "task_queue");
+        q.as_str().to_owned()
+    });
+    let krate = bridge_args
+        .krate
+        .and_then(|k| parse_crate_path(errors, &k))
+        .unwrap_or_else(|| syn::parse_quote!(::bridge_runtime));
 
     if !item.generics.params.is_empty() || item.generics.where_clause.is_some() {
         errors.push(
@@ -159,11 +199,7 @@ pub(crate) fn parse(args: TokenStream, item: &mut ItemTrait) -> Result<Bridge, E
     let mut methods = Vec::new();
     for trait_item in &mut item.items {
         match trait_item {
-            TraitItem::Fn(f) => {
-                if let Some(m) = parse_method(&mut errors, f) {
-                    methods.push(m);
-                }
-            }
+            TraitItem::Fn(f) => methods.extend(parse_method(errors, f)),
             other => errors.push(
                 Error::custom(
                     "a #[bridge] trait holds only `async fn` methods marked \
@@ -173,69 +209,105 @@ pub(crate) fn parse(args: TokenStream, item: &mut ItemTrait) -> Result<Bridge, E
             ),
         }
     }
-    // Every workflow method `m` also gets callers `start_m` and `m_with`; a method of either name
-    // would clash with them.
-    for m in methods.iter().filter(|m| m.kind == Kind::Workflow) {
-        for (generated, what) in [
-            (format!("start_{}", m.ident), "starter"),
-            (format!("{}_with", m.ident), "caller with options"),
-        ] {
-            if let Some(other) = methods.iter().find(|o| o.ident == generated) {
-                errors.push(
-                    Error::custom(format!(
-                        "method `{generated}` clashes with `{}Caller::{generated}`, the {what} \
-                         generated for `{}`; rename one of them",
-                        item.ident, m.ident
-                    ))
-                    .with_span(&other.ident),
-                );
-            }
-        }
-    }
-    check_with_start(&mut errors, &methods);
-    if methods.is_empty() && item.items.is_empty() {
-        errors.push(
-            Error::custom(
-                "this #[bridge] trait has no methods; add one marked #[remote_workflow(...)]",
-            )
-            .with_span(&item.ident),
-        );
-    }
-    errors.0.finish_with(Bridge {
+    Bridge {
         ident: item.ident.clone(),
         bridge_queue,
+        krate,
         methods,
+        is_empty: item.items.is_empty(),
+    }
+}
+
+/// `crate = "my_api::bridge_runtime"`: a path, spanned on the string, so that a path that does
+/// not resolve is reported there.
+fn parse_crate_path(errors: &mut Errors, text: &SpannedValue<String>) -> Option<syn::Path> {
+    let lit = syn::LitStr::new(text.as_str(), text.span());
+    match lit.parse::<syn::Path>() {
+        Ok(path) if path.segments.iter().all(|s| s.arguments.is_none()) => Some(path),
+        _ => {
+            errors.push(
+                Error::custom(format!(
+                    "`crate = \"{}\"` is not a path; name the runtime crate as the expansion \
+                     should reach it, like `crate = \"my_api::bridge_runtime\"`",
+                    text.as_str()
+                ))
+                .with_span(&text.span()),
+            );
+            None
+        }
+    }
+}
+
+/// One method: its helper attribute (stripped from `f`), its signature and what its kind adds.
+fn parse_method(errors: &mut Errors, f: &mut TraitItemFn) -> Option<Method> {
+    let helper = take_helper(errors, f);
+    let before = errors.len();
+    check_signature(errors, f);
+    let sig = &f.sig;
+    let args = parse_args(errors, sig);
+    let output = match &sig.output {
+        ReturnType::Default => syn::parse_quote!(()),
+        ReturnType::Type(_, ty) => {
+            check_wire_type(errors, ty, "result");
+            (**ty).clone()
+        }
+    };
+    let (cluster, kind) = match helper? {
+        Helper::Workflow(attr, options) => {
+            let kind = workflow_kind(errors, sig, &args, &attr, options);
+            (attr.cluster, kind)
+        }
+        Helper::Handler(which, attr) => {
+            let kind = handler_kind(errors, sig, which, &attr, before)?;
+            (attr.cluster, kind)
+        }
+    };
+    (errors.len() == before).then(|| Method {
+        ident: sig.ident.clone(),
+        args,
+        output,
+        cluster: cluster.as_str().to_owned(),
+        span: sig.ident.span(),
+        kind,
     })
 }
 
-fn parse_method(errors: &mut Errors, f: &mut TraitItemFn) -> Option<Method> {
+/// Strips the helper attributes from `f` and parses the one it must have.
+fn take_helper(errors: &mut Errors, f: &mut TraitItemFn) -> Option<Helper> {
     let (helpers, others): (Vec<Attribute>, Vec<Attribute>) = std::mem::take(&mut f.attrs)
         .into_iter()
         .partition(is_helper);
     f.attrs = others;
+    let name = &f.sig.ident;
+    match helpers.as_slice() {
+        [] => {
+            errors.push(
+                Error::custom(format!(
+                    "method `{name}` needs #[remote_workflow(cluster = \"...\", queue = \"...\")] \
+                     to say where the remote workflow runs (or #[remote_signal], #[remote_query] \
+                     or #[remote_update] with a `cluster`)"
+                ))
+                .with_span(name),
+            );
+            None
+        }
+        [attr] => parse_helper(errors, attr),
+        [_, extra, ..] => {
+            errors.push(
+                Error::custom(format!(
+                    "method `{name}` has more than one #[remote_…] attribute; keep one"
+                ))
+                .with_span(extra),
+            );
+            None
+        }
+    }
+}
+
+/// What a remote method's signature cannot have: it is a contract between clusters.
+fn check_signature(errors: &mut Errors, f: &TraitItemFn) {
     let sig = &f.sig;
     let name = &sig.ident;
-
-    let mut parsed = None;
-    match helpers.as_slice() {
-        [] => errors.push(
-            Error::custom(format!(
-                "method `{name}` needs #[remote_workflow(cluster = \"...\", queue = \"...\")] \
-                 to say where the remote workflow runs (or #[remote_signal], #[remote_query] \
-                 or #[remote_update] with a `cluster`)"
-            ))
-            .with_span(name),
-        ),
-        [attr] => parsed = parse_helper(errors, attr),
-        [_, extra, ..] => errors.push(
-            Error::custom(format!(
-                "method `{name}` has more than one #[remote_…] attribute; keep one"
-            ))
-            .with_span(extra),
-        ),
-    }
-
-    let before = errors.len();
     if let Some(recv) = sig.receiver() {
         errors.push(
             Error::custom(
@@ -283,7 +355,10 @@ fn parse_method(errors: &mut Errors, f: &mut TraitItemFn) -> Option<Method> {
             .with_span(&body.brace_token.span.join()),
         );
     }
+}
 
+/// The arguments, as plain names with wire types.
+fn parse_args(errors: &mut Errors, sig: &Signature) -> Vec<(Ident, Type)> {
     let mut args = Vec::new();
     for input in &sig.inputs {
         let FnArg::Typed(pt) = input else { continue };
@@ -306,71 +381,26 @@ fn parse_method(errors: &mut Errors, f: &mut TraitItemFn) -> Option<Method> {
     if args.len() > MAX_ARGS {
         errors.push(
             Error::custom(format!(
-                "method `{name}` takes {} arguments; at most {MAX_ARGS} can cross the wire — \
+                "method `{}` takes {} arguments; at most {MAX_ARGS} can cross the wire — \
                  group them in a struct",
+                sig.ident,
                 args.len()
             ))
             .with_span(&sig.inputs),
         );
     }
-    let output = match &sig.output {
-        ReturnType::Default => syn::parse_quote!(()),
-        ReturnType::Type(_, ty) => {
-            check_wire_type(errors, ty, "result");
-            (**ty).clone()
-        }
-    };
-    let (parsed, options) = match parsed? {
-        Helper::Workflow(parsed, options) => (parsed, options),
-        Helper::Handler(which, handler) => {
-            let handler_name = handler
-                .name
-                .as_ref()
-                .map_or_else(|| name.to_string(), |n| n.as_str().to_owned());
-            let kind = match which {
-                "remote_signal" => Kind::Signal(handler_name),
-                "remote_query" => Kind::Query(handler_name),
-                _ => Kind::Update(handler_name),
-            };
-            if let (Kind::Signal(_), ReturnType::Type(_, ty)) = (&kind, &sig.output) {
-                errors.push(
-                    Error::custom(
-                        "a signal has no result: remove the return type, or make this a \
-                         #[remote_update] to get one",
-                    )
-                    .with_span(ty),
-                );
-            }
-            if errors.len() > before {
-                return None;
-            }
-            if let (Kind::Query(_), Some(w)) = (&kind, &handler.with_start) {
-                errors.push(
-                    Error::custom("a query cannot start a workflow; remove `with_start`")
-                        .with_span(&w.span()),
-                );
-                return None;
-            }
-            return Some(Method {
-                kind,
-                with_start: handler
-                    .with_start
-                    .as_ref()
-                    .map(|w| (w.as_str().to_owned(), w.span())),
-                ident: name.clone(),
-                args,
-                output,
-                cluster: handler.cluster.as_str().to_owned(),
-                queue: String::new(),
-                workflow: String::new(),
-                options: MethodOptions::default(),
-                on_cancel: OnCancel::Cancel,
-                id_template: None,
-                span: sig.ident.span(),
-            });
-        }
-    };
-    let on_cancel = match parsed.on_cancel.as_ref().map(|v| (v.as_str(), v.span())) {
+    args
+}
+
+/// A `#[remote_workflow]` method's kind: its attribute's keys that need the signature.
+fn workflow_kind(
+    errors: &mut Errors,
+    sig: &Signature,
+    args: &[(Ident, Type)],
+    attr: &RemoteWorkflowArgs,
+    options: MethodOptions,
+) -> MethodKind {
+    let on_cancel = match attr.on_cancel.as_ref().map(|v| (v.as_str(), v.span())) {
         None | Some(("cancel", _)) => OnCancel::Cancel,
         Some(("terminate", _)) => OnCancel::Terminate,
         Some(("abandon", _)) => OnCancel::Abandon,
@@ -385,7 +415,7 @@ fn parse_method(errors: &mut Errors, f: &mut TraitItemFn) -> Option<Method> {
             OnCancel::Cancel
         }
     };
-    let id_template = parsed.id.as_ref().and_then(|text| {
+    let id_template = attr.id.as_ref().and_then(|text| {
         let names: Vec<String> = args.iter().map(|(n, _)| n.to_string()).collect();
         match template::parse(text, &names) {
             Ok(t) => Some((t, text.span())),
@@ -395,119 +425,90 @@ fn parse_method(errors: &mut Errors, f: &mut TraitItemFn) -> Option<Method> {
             }
         }
     });
-    if errors.len() > before {
-        return None;
-    }
-    Some(Method {
-        kind: Kind::Workflow,
-        with_start: None,
-        ident: name.clone(),
-        args,
-        output,
-        cluster: parsed.cluster.as_str().to_owned(),
-        queue: parsed.queue.as_str().to_owned(),
-        workflow: parsed
-            .workflow
-            .map(|w| w.as_str().to_owned())
-            .unwrap_or_else(|| name.to_string().to_upper_camel_case()),
+    MethodKind::Workflow(WorkflowMethod {
+        queue: attr.queue.as_str().to_owned(),
+        workflow: attr.workflow.as_ref().map_or_else(
+            || sig.ident.to_string().to_upper_camel_case(),
+            |w| w.as_str().to_owned(),
+        ),
         options,
         on_cancel,
         id_template,
-        span: sig.ident.span(),
     })
 }
 
-/// `with_start = "w"` must name a workflow method of the trait on the same cluster, whose
-/// arguments do not share a name with the signal's or update's (the generated caller takes both).
-fn check_with_start(errors: &mut Errors, methods: &[Method]) {
-    for m in methods {
-        let Some((target, span)) = &m.with_start else {
-            continue;
-        };
-        let Some(w) = methods.iter().find(|w| w.ident == target.as_str()) else {
-            let known: Vec<String> = methods
-                .iter()
-                .filter(|w| w.kind == Kind::Workflow)
-                .map(|w| w.ident.to_string())
-                .collect();
-            errors.push(
-                Error::custom(format!(
-                    "`with_start = \"{target}\"` names no method of this trait; its \
-                     #[remote_workflow] methods are: {}",
-                    if known.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        known.join(", ")
-                    }
-                ))
-                .with_span(span),
-            );
-            continue;
-        };
-        if w.kind != Kind::Workflow {
-            errors.push(
-                Error::custom(format!(
-                    "`with_start = \"{target}\"` must name a #[remote_workflow] method"
-                ))
-                .with_span(span),
-            );
-        } else if w.cluster != m.cluster {
-            errors.push(
-                Error::custom(format!(
-                    "`{}` is on cluster `{}` but `{target}` runs on cluster `{}`; a with-start \
-                     call reaches one cluster",
-                    m.ident, m.cluster, w.cluster
-                ))
-                .with_span(span),
-            );
-        } else if let Some((clash, _)) = m
-            .args
-            .iter()
-            .find(|(a, _)| w.args.iter().any(|(b, _)| a == b))
-        {
-            errors.push(
-                Error::custom(format!(
-                    "argument `{clash}` of `{}` has the same name as one of `{target}`; the \
-                     generated `start_{target}_with_{}` takes both, so rename one",
-                    m.ident, m.ident
-                ))
-                .with_span(&clash.span()),
-            );
-        }
+/// A signal's, query's or update's kind. `None` once the method has an error (`before` is the
+/// count of errors when the method's signature began): the query rule is only worth reporting
+/// on a method that is otherwise right.
+fn handler_kind(
+    errors: &mut Errors,
+    sig: &Signature,
+    which: HandlerKind,
+    attr: &RemoteHandlerArgs,
+    before: usize,
+) -> Option<MethodKind> {
+    if let (HandlerKind::Signal, ReturnType::Type(_, ty)) = (which, &sig.output) {
+        errors.push(
+            Error::custom(
+                "a signal has no result: remove the return type, or make this a \
+                 #[remote_update] to get one",
+            )
+            .with_span(ty),
+        );
     }
+    if errors.len() > before {
+        return None;
+    }
+    if let (HandlerKind::Query, Some(w)) = (which, &attr.with_start) {
+        errors.push(
+            Error::custom("a query cannot start a workflow; remove `with_start`")
+                .with_span(&w.span()),
+        );
+        return None;
+    }
+    let handler = Handler {
+        name: attr
+            .name
+            .as_ref()
+            .map_or_else(|| sig.ident.to_string(), |n| n.as_str().to_owned()),
+        with_start: attr
+            .with_start
+            .as_ref()
+            .map(|w| (w.as_str().to_owned(), w.span())),
+    };
+    Some(match which {
+        HandlerKind::Signal => MethodKind::Signal(handler),
+        HandlerKind::Query => MethodKind::Query(handler),
+        HandlerKind::Update => MethodKind::Update(handler),
+    })
 }
 
 /// `#[remote_workflow]` or a path to it, such as `#[bridge_runtime::remote_workflow]`.
 fn is_helper(attr: &Attribute) -> bool {
-    attr.path()
-        .segments
-        .last()
-        .is_some_and(|seg| HELPERS.iter().any(|h| seg.ident == h))
+    helper_name(attr).is_some()
+}
+
+/// Which helper attribute `attr` is, by the last segment of its path.
+pub(crate) fn helper_name(attr: &Attribute) -> Option<&'static str> {
+    let last = attr.path().segments.last()?;
+    HELPERS.iter().copied().find(|h| last.ident == h)
 }
 
 fn parse_helper(errors: &mut Errors, attr: &Attribute) -> Option<Helper> {
-    let which = HELPERS
-        .iter()
-        .copied()
-        .find(|h| {
-            attr.path()
-                .segments
-                .last()
-                .is_some_and(|seg| seg.ident == h)
-        })
-        .unwrap_or("remote_workflow");
-    if which != "remote_workflow" {
-        return parse_handler(errors, attr, which);
-    }
-    let list = match attr.meta.require_list() {
-        Ok(list) => list,
-        Err(_) => {
-            errors.push(
-                Error::custom("expected #[remote_workflow(cluster = \"...\", queue = \"...\")]")
-                    .with_span(attr),
-            );
-            return None;
-        }
+    let which = match helper_name(attr) {
+        Some("remote_signal") => return parse_handler(errors, attr, HandlerKind::Signal),
+        Some("remote_query") => return parse_handler(errors, attr, HandlerKind::Query),
+        Some("remote_update") => return parse_handler(errors, attr, HandlerKind::Update),
+        _ => "remote_workflow",
+    };
+    let Ok(list) = attr.meta.require_list() else {
+        errors.push(
+            Error::custom(format!(
+                "expected #[{which}(cluster = \"...\", queue = \"...\")]"
+            ))
+            .with_span(attr),
+        );
+        return None;
     };
     let parsed = NestedMeta::parse_meta_list(list.tokens.clone())
         .map_err(Error::from)
@@ -525,10 +526,15 @@ fn parse_helper(errors: &mut Errors, attr: &Attribute) -> Option<Helper> {
 }
 
 /// `#[remote_signal(cluster = "...")]`, `#[remote_query(...)]`, `#[remote_update(...)]`.
-fn parse_handler(errors: &mut Errors, attr: &Attribute, which: &'static str) -> Option<Helper> {
+fn parse_handler(errors: &mut Errors, attr: &Attribute, which: HandlerKind) -> Option<Helper> {
     let Ok(list) = attr.meta.require_list() else {
+        let name = match which {
+            HandlerKind::Signal => "remote_signal",
+            HandlerKind::Query => "remote_query",
+            HandlerKind::Update => "remote_update",
+        };
         errors
-            .push(Error::custom(format!("expected #[{which}(cluster = \"...\")]")).with_span(attr));
+            .push(Error::custom(format!("expected #[{name}(cluster = \"...\")]")).with_span(attr));
         return None;
     };
     let parsed = NestedMeta::parse_meta_list(list.tokens.clone())
@@ -668,7 +674,7 @@ fn parse_options(errors: &mut Errors, args: &RemoteWorkflowArgs) -> MethodOption
     if let Some(policy) = &args.id_reuse_policy {
         match policy.as_str() {
             "reject_duplicate" => {}
-            "allow_duplicate_failed_only" => t.allow_duplicate_failed_only = true,
+            "allow_duplicate_failed_only" => t.id_reuse = IdReuse::AllowDuplicateFailedOnly,
             other => errors.push(
                 Error::custom(format!(
                     "`id_reuse_policy = \"{other}\"` is not allowed; use \"reject_duplicate\" \

@@ -3,7 +3,7 @@
 
 use crate::{
     error::BridgeError,
-    spec::{CallTimeouts, MethodSpec, OnCancel, RemoteWorkflowMethod, RetrySpec},
+    spec::{CallTimeouts, MethodSpec, OnCancel, RemoteMethod, RetrySpec},
     wire::{
         self, CANCEL_SUFFIX, CallHeader, FailureDetails, RemoteStarted, START_SUFFIX,
         UpdateWithStartResult, WAIT_SUFFIX, WITH_START_SUFFIX,
@@ -27,7 +27,7 @@ use temporalio_common::{
 use temporalio_workflow::{ActivityCancellationType, ActivityOptions, WorkflowContext};
 
 /// Per-call overrides of what the method's attribute declares; every `None` keeps the
-/// declaration. Pass them to the generated `…Caller::method_with(ctx, options, args…)`.
+/// declaration. Pass them to the generated `…Caller::method_with_options(ctx, options, args…)`.
 ///
 /// ```
 /// # use bridge_runtime::CallOptions;
@@ -96,11 +96,12 @@ impl CallOptions {
         }
     }
 
-    /// `self`, with `remote_workflow_id` taken from `fallback` where `self` has none.
+    /// `self`, with the id `template` computes where `self` names none; the template runs only
+    /// then. Generated callers of methods with an `id` template use it.
     #[doc(hidden)]
-    pub fn or_id(mut self, fallback: CallOptions) -> Self {
+    pub fn or_remote_id_with(mut self, template: impl FnOnce() -> String) -> Self {
         if self.remote_workflow_id.is_none() {
-            self.remote_workflow_id = fallback.remote_workflow_id;
+            self.remote_workflow_id = Some(template());
         }
         self
     }
@@ -121,7 +122,7 @@ pub fn bridge_retry_policy() -> RetryPolicy {
 /// Calls remote workflow method `M` from workflow code and waits for its result.
 ///
 /// The generated `…Caller::method(ctx, args)` functions are thin wrappers around this.
-pub async fn call_remote_workflow<M: RemoteWorkflowMethod, W>(
+pub async fn call_remote_workflow<M: RemoteMethod, W>(
     ctx: &WorkflowContext<W>,
     args: M::Args,
     options: CallOptions,
@@ -132,12 +133,25 @@ pub async fn call_remote_workflow<M: RemoteWorkflowMethod, W>(
     decode_output(ctx, &target.method, raw)
 }
 
+/// Sends signal `M`, or runs query or update `M`, on the remote workflow `target`, from workflow
+/// code, and waits for its result.
+///
+/// The generated `…Caller::handler(ctx, target, args)` functions are thin wrappers around this.
+pub async fn call_handler<M: RemoteMethod, W>(
+    ctx: &WorkflowContext<W>,
+    target: RemoteTarget,
+    args: M::Args,
+) -> Result<M::Output, BridgeError> {
+    let options = CallOptions::new().remote_workflow_id(target.workflow_id);
+    call_remote_workflow::<M, W>(ctx, args, options).await
+}
+
 /// Starts remote workflow method `M` from workflow code and returns once the remote cluster has
 /// started it (or found the execution its id already names), with a handle on it.
 ///
 /// Not awaiting the handle's result makes a detached, fire-and-forget start. The generated
 /// `…Caller::start_method(ctx, args)` functions are thin wrappers around this.
-pub async fn start_remote_workflow<M: RemoteWorkflowMethod, W>(
+pub async fn start_remote_workflow<M: RemoteMethod, W>(
     ctx: &WorkflowContext<W>,
     args: M::Args,
     options: CallOptions,
@@ -153,9 +167,9 @@ pub async fn start_remote_workflow<M: RemoteWorkflowMethod, W>(
 /// Starts `Mw`'s remote workflow with signal `Ms` (whose `with_start` it is) in one step, or
 /// signals the running one; returns once done, with a handle on the workflow.
 ///
-/// The generated `…Caller::start_w_with_s(ctx, workflow args…, signal args…)` functions are
+/// The generated `…Caller::s_with_start(ctx, workflow args…, signal args…)` functions are
 /// thin wrappers around this.
-pub async fn signal_with_start<Mw: RemoteWorkflowMethod, Ms: RemoteWorkflowMethod, W>(
+pub async fn signal_with_start<Mw: RemoteMethod, Ms: RemoteMethod, W>(
     ctx: &WorkflowContext<W>,
     start_args: Mw::Args,
     signal_args: Ms::Args,
@@ -174,7 +188,7 @@ pub async fn signal_with_start<Mw: RemoteWorkflowMethod, Ms: RemoteWorkflowMetho
 
 /// Starts `Mw`'s remote workflow with update `Mu` (whose `with_start` it is) in one step, or
 /// updates the running one; returns a handle on the workflow and the update's result.
-pub async fn update_with_start<Mw: RemoteWorkflowMethod, Mu: RemoteWorkflowMethod, W>(
+pub async fn update_with_start<Mw: RemoteMethod, Mu: RemoteMethod, W>(
     ctx: &WorkflowContext<W>,
     start_args: Mw::Args,
     update_args: Mu::Args,
@@ -223,6 +237,11 @@ where
 #[derive(Serialize, Deserialize)]
 #[serde(bound = "")]
 pub struct RemoteWorkflowHandle<T> {
+    /// The record's version ([`HANDLE_VERSION`]): a handle kept in a workflow's state may be read
+    /// by a later release, and one written by a newer release is refused rather than misread.
+    /// Handles kept before the field existed read as version 1.
+    #[serde(default = "first_version", deserialize_with = "known_version")]
+    version: u32,
     method: String,
     activity_type: String,
     bridge_queue: String,
@@ -236,9 +255,29 @@ pub struct RemoteWorkflowHandle<T> {
     _output: PhantomData<fn() -> T>,
 }
 
+/// The version of the [`RemoteWorkflowHandle`] record this release writes and reads.
+pub const HANDLE_VERSION: u32 = 1;
+
+fn first_version() -> u32 {
+    1
+}
+
+fn known_version<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let version = u32::deserialize(d)?;
+    if (1..=HANDLE_VERSION).contains(&version) {
+        Ok(version)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "a remote workflow handle of version {version} was written by a newer temporal-bridge; \
+             this one reads versions 1 to {HANDLE_VERSION}"
+        )))
+    }
+}
+
 impl<T> Clone for RemoteWorkflowHandle<T> {
     fn clone(&self) -> Self {
         Self {
+            version: self.version,
             method: self.method.clone(),
             activity_type: self.activity_type.clone(),
             bridge_queue: self.bridge_queue.clone(),
@@ -267,15 +306,16 @@ impl<T> std::fmt::Debug for RemoteWorkflowHandle<T> {
 impl<T> RemoteWorkflowHandle<T> {
     fn new(spec: &MethodSpec, timeouts: CallTimeouts, started: RemoteStarted) -> Self {
         RemoteWorkflowHandle {
-            method: spec.label(),
+            version: HANDLE_VERSION,
+            method: spec.label().to_owned(),
             activity_type: spec.activity_type.to_owned(),
             bridge_queue: spec.bridge_queue.to_owned(),
             cluster: spec.cluster.to_owned(),
-            workflow_type: spec.workflow_type.to_owned(),
+            workflow_type: spec.target_name().to_owned(),
             workflow_id: started.workflow_id,
             run_id: started.run_id,
             timeouts,
-            on_cancel: spec.on_cancel,
+            on_cancel: on_cancel_of(spec),
             _output: PhantomData,
         }
     }
@@ -392,15 +432,21 @@ struct Target {
 impl Target {
     fn of(spec: &MethodSpec, options: &CallOptions, suffix: &str) -> Target {
         Target {
-            method: spec.label(),
+            method: spec.label().to_owned(),
             activity_type: format!("{}{suffix}", spec.activity_type),
             bridge_queue: spec.bridge_queue.to_owned(),
-            summary: format!("{} on cluster {}", spec.workflow_type, spec.cluster),
+            summary: format!("{} on cluster {}", spec.target_name(), spec.cluster),
             timeouts: options.timeouts_for(spec),
-            on_cancel: spec.on_cancel,
+            on_cancel: on_cancel_of(spec),
             bridge_retry: spec.bridge_retry,
         }
     }
+}
+
+/// What cancelling a call of `spec` does: the remote workflow's `on_cancel`; a signal, query or
+/// update waits for its request to be dropped, as `cancel` does.
+fn on_cancel_of(spec: &MethodSpec) -> OnCancel {
+    spec.workflow().map_or(OnCancel::Cancel, |w| w.on_cancel)
 }
 
 fn header_of(options: &CallOptions) -> CallHeader {
@@ -559,11 +605,21 @@ fn error_from_activity(
         .and_then(|d| d.payloads.first().cloned())
         .and_then(|p| converter.from_payload(sctx, p).ok())
         .unwrap_or_default();
+    typed_error(method, &app.r#type, &failure, details)
+}
+
+/// The typed error of a bridge failure of stable type `failure_type`.
+fn typed_error(
+    method: String,
+    failure_type: &str,
+    failure: &Failure,
+    details: FailureDetails,
+) -> BridgeError {
     let remote_workflow_id = details.remote_workflow_id.unwrap_or_default();
     let message = failure.message.clone();
-    match wire::Failure::from_type_name(&app.r#type) {
+    match wire::Failure::from_type_name(failure_type) {
         Some(wire::Failure::RemoteFailed) => {
-            let (failure_type, message) = remote_cause(&failure);
+            let (failure_type, message) = remote_cause(failure);
             BridgeError::RemoteFailed {
                 method,
                 remote_workflow_id,
@@ -595,7 +651,7 @@ fn error_from_activity(
         Some(wire::Failure::BadPayload) => BridgeError::Payload { method, message },
         _ => BridgeError::Bridge {
             method,
-            failure_type: app.r#type.clone(),
+            failure_type: failure_type.to_owned(),
             message,
         },
     }
@@ -612,5 +668,77 @@ fn remote_cause(failure: &Failure) -> (String, String) {
             (kind, cause.message.clone())
         }
         None => (String::new(), failure.message.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn handle_json(version: Option<u32>) -> serde_json::Value {
+        let mut record = serde_json::json!({
+            "method": "Fulfillment.fulfill",
+            "activity_type": "bridge.Fulfillment.fulfill",
+            "bridge_queue": "temporal-bridge",
+            "cluster": "b",
+            "workflow_type": "FulfillmentWorkflow",
+            "workflow_id": "fulfill-1",
+            "run_id": null,
+            "timeouts": CallTimeouts::DEFAULT,
+            "on_cancel": "cancel",
+        });
+        if let Some(v) = version {
+            record["version"] = v.into();
+        }
+        record
+    }
+
+    #[test]
+    fn a_handle_kept_before_versions_reads_as_version_1_and_writes_its_version() {
+        let h: RemoteWorkflowHandle<String> = serde_json::from_value(handle_json(None)).unwrap();
+        assert_eq!(h.workflow_id(), "fulfill-1");
+        let written = serde_json::to_value(&h).unwrap();
+        assert_eq!(written["version"], HANDLE_VERSION);
+        let again: RemoteWorkflowHandle<String> = serde_json::from_value(written).unwrap();
+        assert_eq!(again.cluster(), "b");
+    }
+
+    #[test]
+    fn a_handle_from_a_newer_release_is_refused_naming_its_version() {
+        let e = serde_json::from_value::<RemoteWorkflowHandle<String>>(handle_json(Some(2)))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("version 2") && e.contains("newer"), "{e}");
+    }
+
+    #[test]
+    fn a_template_id_is_computed_only_when_the_options_name_none() {
+        let named = CallOptions::new()
+            .remote_workflow_id("given")
+            .or_remote_id_with(|| panic!("the template must not run"));
+        assert_eq!(named.remote_workflow_id.as_deref(), Some("given"));
+        let templated = CallOptions::new().or_remote_id_with(|| "from-template".to_owned());
+        assert_eq!(
+            templated.remote_workflow_id.as_deref(),
+            Some("from-template")
+        );
+    }
+
+    #[test]
+    fn a_remote_failure_without_a_type_reads_without_empty_parentheses() {
+        let failed = |failure_type: &str| BridgeError::RemoteFailed {
+            method: "Fulfillment.fulfill".into(),
+            remote_workflow_id: "fulfill-1".into(),
+            failure_type: failure_type.into(),
+            message: "out of stock".into(),
+        };
+        assert_eq!(
+            failed("").to_string(),
+            "remote workflow `fulfill-1` of Fulfillment.fulfill failed: out of stock"
+        );
+        assert_eq!(
+            failed("OutOfStock").to_string(),
+            "remote workflow `fulfill-1` of Fulfillment.fulfill failed (OutOfStock): out of stock"
+        );
     }
 }

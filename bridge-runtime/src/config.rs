@@ -480,12 +480,28 @@ impl BridgeConfig {
     }
 }
 
-/// Cluster names appear in ids and environment variable names: keep them simple.
+/// The one rule for cluster names, in files, the environment, builders and `#[bridge]`
+/// attributes alike (the generated code checks it at compile time through
+/// [`crate::spec::cluster_name`]): they appear in ids and environment variable names, so a-z,
+/// 0-9, `-` and `_`, and not empty.
+pub const fn valid_cluster_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    if bytes.is_empty() {
+        return false;
+    }
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_') {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 fn validate_name(name: &str, origin: &str) -> Result<(), ConfigError> {
-    let ok = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    let ok = valid_cluster_name(name);
     if ok {
         Ok(())
     } else {
@@ -511,6 +527,18 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn the_cluster_name_rule_is_the_one_generated_code_checks() {
+        for ok in ["b", "eu-west_2", "0"] {
+            assert!(valid_cluster_name(ok), "{ok}");
+            assert_eq!(crate::spec::cluster_name(ok), ok);
+        }
+        for bad in ["", "B", "eu west", "b.c", "é"] {
+            assert!(!valid_cluster_name(bad), "{bad}");
+            assert!(validate_name(bad, "t").is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -12,7 +12,8 @@ use std::path::PathBuf;
 pub enum BridgeError {
     /// The remote workflow failed.
     #[error(
-        "remote workflow `{remote_workflow_id}` of {method} failed ({failure_type}): {message}"
+        "remote workflow `{remote_workflow_id}` of {method} failed{}: {message}",
+        typed(failure_type)
     )]
     RemoteFailed {
         /// `Trait.method`.
@@ -91,6 +92,15 @@ pub enum BridgeError {
         /// What happened.
         message: String,
     },
+}
+
+/// ` (Type)` after "failed", or nothing when the remote failure has no type.
+fn typed(failure_type: &str) -> String {
+    if failure_type.is_empty() {
+        String::new()
+    } else {
+        format!(" ({failure_type})")
+    }
 }
 
 impl BridgeError {

@@ -66,12 +66,18 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::{
-        BridgeRegistration, CallOptions, CallTimeouts, OnCancel, RemoteTarget,
-        RemoteWorkflowHandle,
-        call::{call_remote_workflow, signal_with_start, start_remote_workflow, update_with_start},
+        BridgeRegistration, CallOptions, CallTimeouts, DEFAULT_BRIDGE_QUEUE, OnCancel,
+        RemoteTarget, RemoteWorkflowHandle,
+        call::{
+            call_handler, call_remote_workflow, signal_with_start, start_remote_workflow,
+            update_with_start,
+        },
         error::BridgeError,
         ids::{CallSite, default_remote_id},
-        spec::{IdReuse, MethodKind, MethodSpec, RemoteWorkflowMethod, RetrySpec},
+        spec::{
+            HandlerSpec, IdReuse, MethodKind, MethodSpec, RemoteMethod, RetrySpec, WorkflowSpec,
+            cluster_name,
+        },
         worker::Registrar,
     };
     pub use ::core;

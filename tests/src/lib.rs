@@ -381,7 +381,7 @@ impl OverrideCallerWorkflow {
             .remote_workflow_id("overridden")
             .execution_timeout(Duration::from_secs(2))
             .heartbeat_timeout(Duration::from_secs(3));
-        Ok(match ProbeCaller::sleep_with(ctx, options, 30).await {
+        Ok(match ProbeCaller::sleep_with_options(ctx, options, 30).await {
             Ok(v) => format!("unexpected success: {v}"),
             Err(e) => format!("{e:?}"),
         })
@@ -849,10 +849,10 @@ impl MailboxWithStartCallerWorkflow {
     #[run]
     pub async fn run(ctx: &mut WorkflowContext<Self>, key: String) -> WorkflowResult<Vec<String>> {
         let first =
-            ProbeCaller::start_keyed_mailbox_with_note_or_start(ctx, key.clone(), "first".into())
+            ProbeCaller::note_or_start_with_start(ctx, key.clone(), "first".into())
                 .await?;
         let (second, count) =
-            ProbeCaller::start_keyed_mailbox_with_append_or_start(ctx, key, "second".into())
+            ProbeCaller::append_or_start_with_start(ctx, key, "second".into())
                 .await?;
         ProbeCaller::note_or_start(ctx, &first, "done".to_owned()).await?;
         let notes = second.result(ctx).await?;

@@ -45,7 +45,7 @@ impl CallFailure {
     /// retried, and [`FailureDetails`] for callers in any SDK.
     pub(crate) fn into_error(self, spec: &MethodSpec, remote_id: Option<&str>) -> ActivityError {
         let details = FailureDetails {
-            method: spec.label(),
+            method: spec.label().to_owned(),
             remote_workflow_id: remote_id.map(str::to_owned),
             cluster: spec.cluster.to_owned(),
         };
@@ -100,9 +100,9 @@ fn not_found(remote_id: &str) -> CallFailure {
 
 /// The name of the signal, query or update a method runs.
 fn handler(spec: &MethodSpec) -> &'static str {
-    match spec.kind {
-        MethodKind::Signal(name) | MethodKind::Query(name) | MethodKind::Update(name) => name,
-        MethodKind::Workflow => spec.method,
+    match &spec.kind {
+        MethodKind::Signal(h) | MethodKind::Query(h) | MethodKind::Update(h) => h.name,
+        MethodKind::Workflow(_) => spec.method,
     }
 }
 
@@ -180,9 +180,14 @@ impl ReadFailure for WorkflowUpdateError {
 impl ReadFailure for WorkflowUpdateWithStartError {
     fn read(self, spec: &MethodSpec, remote_id: &str) -> CallFailure {
         match self {
-            WorkflowUpdateWithStartError::Update(e @ WorkflowUpdateError::Failed(_)) => {
-                e.read(spec, remote_id)
-            }
+            // A closed execution under this id is final, as for a plain start (its id is not
+            // reused), not transport trouble to retry forever.
+            WorkflowUpdateWithStartError::Start(e) => e.read(spec, remote_id),
+            WorkflowUpdateWithStartError::Update(e) => e.read(spec, remote_id),
+            WorkflowUpdateWithStartError::PayloadConversion(e) => CallFailure::new(
+                Failure::BadPayload,
+                format!("cannot encode the with-start call's input: {e}"),
+            ),
             WorkflowUpdateWithStartError::Rpc(status) => status.read(spec, remote_id),
             other => transport(spec, other),
         }

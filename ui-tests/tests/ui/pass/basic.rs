@@ -86,15 +86,19 @@ fn main() {
     let specs = <FulfillmentBridge as BridgeRegistration>::methods(&FulfillmentBridge);
     assert_eq!(specs[0].activity_type, "bridge.Fulfillment.fulfill");
     assert_eq!(specs[0].bridge_queue, "bridge-a");
-    assert_eq!(specs[1].workflow_type, "Ping");
+    assert_eq!(specs[1].workflow().unwrap().workflow_type, "Ping");
+    assert_eq!(specs[0].label, "Fulfillment.fulfill");
     assert_eq!(specs[2].cluster, "eu-west_2");
     assert_eq!(template_id_is_computable(), "label-3-2");
     let hour = std::time::Duration::from_secs(3600);
-    assert_eq!(specs[3].execution_timeout, Some(hour));
-    assert_eq!(specs[3].run_timeout, Some(hour / 2));
+    let label = specs[3].workflow().unwrap();
+    assert_eq!(label.execution_timeout, Some(hour));
+    assert_eq!(label.run_timeout, Some(hour / 2));
     assert_eq!(specs[3].timeouts.heartbeat, std::time::Duration::from_secs(10));
     assert_eq!(specs[3].timeouts.attempt, hour);
-    assert_eq!(specs[4].kind, bridge_runtime::spec::MethodKind::Signal("add_note"));
-    assert_eq!(specs[5].kind, bridge_runtime::spec::MethodKind::Query("status"));
-    assert_eq!(specs[6].kind, bridge_runtime::spec::MethodKind::Update("change_address"));
+    use bridge_runtime::spec::{HandlerSpec, MethodKind};
+    let handler = |name| HandlerSpec { name, with_start: None };
+    assert_eq!(specs[4].kind, MethodKind::Signal(handler("add_note")));
+    assert_eq!(specs[5].kind, MethodKind::Query(handler("status")));
+    assert_eq!(specs[6].kind, MethodKind::Update(handler("change_address")));
 }

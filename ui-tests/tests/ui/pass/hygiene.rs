@@ -28,15 +28,23 @@ mod model {
     pub struct Echo {
         pub tag: ::std::string::String,
     }
+
+    /// Named like the workflow-type parameter callers once had.
+    #[derive(::serde::Serialize, ::serde::Deserialize)]
+    pub struct W(pub u32);
 }
 
 // A type named like a method's marker would be, and types from another module.
-use model::Echo;
+use model::{Echo, W};
 
 #[bridge_runtime::bridge]
 pub trait Probe {
     #[bridge_runtime::remote_workflow(cluster = "b", queue = "q")]
     async fn echo(tag: model::Echo) -> Echo;
+
+    /// A user type `W` in arguments and result.
+    #[bridge_runtime::remote_workflow(cluster = "b", queue = "q")]
+    async fn with_w(w: W) -> W;
 }
 
 #[bridge_runtime::bridge]
@@ -54,18 +62,20 @@ pub trait Ctx {
     async fn nudge(target: u32);
 }
 
-async fn nudge_by_id<W>(
-    ctx: &::temporalio_workflow::WorkflowContext<W>,
+async fn calls<C>(
+    ctx: &::temporalio_workflow::WorkflowContext<C>,
 ) -> ::core::result::Result<(), bridge_runtime::BridgeError> {
-    CtxCaller::nudge(ctx, "some-workflow", 1).await
+    CtxCaller::nudge(ctx, "some-workflow", 1).await?;
+    let _: u32 = CtxCaller::with_ctx(ctx, 1).await?;
+    let _: u32 = CtxCaller::with_locals(ctx, 1, 2).await?;
+    let _handle = CtxCaller::start_with_locals(ctx, 1, 2).await?;
+    let _: W = ProbeCaller::with_w(ctx, W(1)).await?;
+    ::core::result::Result::Ok(())
 }
 
 fn main() {
     let _ = ProbeBridge;
     let _ = ProbeCaller;
-    let _ = CtxCaller::with_ctx::<()>;
-    let _ = CtxCaller::with_locals::<()>;
-    let _ = CtxCaller::start_with_locals::<()>;
-    let _ = nudge_by_id::<()>;
+    let _ = calls::<()>;
     let _: ::std::string::String = CtxBridge::with_locals_remote_id(&1, &2);
 }

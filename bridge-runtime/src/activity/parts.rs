@@ -1,0 +1,432 @@
+//! One function per part of a call, each working from a prepared [`Attempt`]: the whole call
+//! of a remote workflow, its start, its wait, a handle's cancel, signal- or update-with-start,
+//! and a signal, query or update. Requests to cluster B are heartbeated throughout.
+
+use super::{
+    attempt::{Attempt, RemoteStart, heartbeating, json_payload},
+    failure::ReadFailure,
+};
+use crate::{
+    spec::{IdReuse, MethodKind, OnCancel, WorkflowSpec},
+    wire::{Failure, RemoteStarted, TRACE_HEADER, UpdateWithStartResult},
+};
+use std::time::Duration;
+use temporalio_client::{
+    Client, UntypedQuery, UntypedSignal, UntypedUpdate, WorkflowCancelOptions,
+    WorkflowDescribeOptions, WorkflowGetResultOptions, WorkflowHandle, WorkflowIdConflictPolicy,
+    WorkflowIdReusePolicy, WorkflowStartOptions, WorkflowTerminateOptions,
+    WorkflowUpdateWithStartOptions,
+    errors::{WorkflowInteractionError, WorkflowStartError},
+};
+use temporalio_common::{
+    UntypedWorkflow,
+    data_converters::RawValue,
+    protos::temporal::api::{
+        common::v1::{Header, Payload},
+        enums::v1::PendingActivityState,
+    },
+};
+use temporalio_sdk::activities::{ActivityContext, ActivityError};
+use tracing::{debug, info, warn};
+
+type RemoteHandle = WorkflowHandle<Client, UntypedWorkflow>;
+
+/// `bridge.T.m` of a remote workflow: start it (or attach), then wait for its result.
+pub(super) async fn call(a: &mut Attempt) -> Result<RawValue, ActivityError> {
+    let args = a.take_args();
+    let (client, handle) = a
+        .requesting(async {
+            let client = a.client().await?;
+            let handle = start_or_attach(&client, a, args).await?;
+            Ok::<_, ActivityError>((client, handle))
+        })
+        .await?;
+    wait_for(&client, handle, a).await
+}
+
+/// `bridge.T.m.start`: start the remote workflow (or attach) and return its [`RemoteStarted`].
+pub(super) async fn start(a: &mut Attempt) -> Result<RawValue, ActivityError> {
+    let args = a.take_args();
+    let handle = a
+        .requesting(async {
+            let client = a.client().await?;
+            start_or_attach(&client, a, args).await
+        })
+        .await?;
+    Ok(started_record(&a.remote_id, handle.run_id()))
+}
+
+/// `bridge.T.m.wait`: wait for the result of the remote workflow a handle names.
+pub(super) async fn wait(a: &mut Attempt) -> Result<RawValue, ActivityError> {
+    let client = a.requesting(a.client()).await?;
+    let handle = client.get_workflow_handle::<UntypedWorkflow>(&a.remote_id);
+    wait_for(&client, handle, a).await
+}
+
+/// `bridge.T.m.cancel`: request cancellation of the remote workflow a handle names. Already
+/// closed is fine: there is nothing left to cancel.
+pub(super) async fn cancel(a: &mut Attempt) -> Result<RawValue, ActivityError> {
+    a.requesting(async {
+        let client = a.client().await?;
+        let remote = client.get_workflow_handle::<UntypedWorkflow>(&a.remote_id);
+        let reason = format!("cancelled through a handle of {}", a.spec.label());
+        match remote
+            .cancel(WorkflowCancelOptions::builder().reason(reason).build())
+            .await
+        {
+            Ok(()) | Err(WorkflowInteractionError::NotFound(_)) => Ok(null_result()),
+            Err(e) => Err(e.failure(a.spec, &a.remote_id)),
+        }
+    })
+    .await
+}
+
+/// `bridge.T.s` of a signal: send it to the remote workflow the header names.
+pub(super) async fn signal(a: &mut Attempt, name: &'static str) -> Result<RawValue, ActivityError> {
+    let input = RawValue::new(a.take_args());
+    a.requesting(async {
+        let remote = a
+            .client()
+            .await?
+            .get_workflow_handle::<UntypedWorkflow>(&a.remote_id);
+        remote
+            .signal(UntypedSignal::new(name), input, Default::default())
+            .await
+            .map(|()| null_result())
+            .map_err(|e| e.failure(a.spec, &a.remote_id))
+    })
+    .await
+}
+
+/// `bridge.T.q` of a query: run it on the remote workflow the header names.
+pub(super) async fn query(a: &mut Attempt, name: &'static str) -> Result<RawValue, ActivityError> {
+    let input = RawValue::new(a.take_args());
+    a.requesting(async {
+        let remote = a
+            .client()
+            .await?
+            .get_workflow_handle::<UntypedWorkflow>(&a.remote_id);
+        remote
+            .query(UntypedQuery::new(name), input, Default::default())
+            .await
+            .map_err(|e| e.failure(a.spec, &a.remote_id))
+    })
+    .await
+}
+
+/// `bridge.T.u` of an update: run it on the remote workflow the header names, and wait for its
+/// result.
+pub(super) async fn update(a: &mut Attempt, name: &'static str) -> Result<RawValue, ActivityError> {
+    let input = RawValue::new(a.take_args());
+    a.requesting(async {
+        let remote = a
+            .client()
+            .await?
+            .get_workflow_handle::<UntypedWorkflow>(&a.remote_id);
+        remote
+            .execute_update(UntypedUpdate::new(name), input, Default::default())
+            .await
+            .map_err(|e| e.failure(a.spec, &a.remote_id))
+    })
+    .await
+}
+
+/// `bridge.T.h.with_start`: start the workflow method that signal or update `h` declares in
+/// `with_start` under the call's id (or find the running one), and deliver `h` to it.
+///
+/// A signal is delivered at least once: if this attempt dies after the server took the signal,
+/// the retry delivers it again. An update is delivered once: its update id is derived from the
+/// call.
+pub(super) async fn with_start(a: &mut Attempt) -> Result<RawValue, ActivityError> {
+    let handler_args = RawValue::new(a.payloads.split_off(a.start_args));
+    let start_args = RawValue::new(a.take_args());
+    let Some(started) = a.spec.with_start() else {
+        return Err(a.fail(
+            Failure::Bridge,
+            "this method declares no with_start workflow",
+        ));
+    };
+    let (_, workflow) = a.workflow(started)?;
+    let delivered = a.requesting(async {
+        let client = a.client().await?;
+        match &a.spec.kind {
+            MethodKind::Signal(h) => {
+                let both = (start_args, handler_args);
+                signal_with_start(&client, a, workflow, h.name, both).await
+            }
+            MethodKind::Update(h) => {
+                let both = (start_args, handler_args);
+                update_with_start(&client, a, workflow, h.name, both).await
+            }
+            MethodKind::Query(_) | MethodKind::Workflow(_) => Err(a.fail(
+                Failure::Bridge,
+                "only signals and updates can start a workflow",
+            )),
+        }
+    });
+    delivered.await
+}
+
+/// Signal-with-start: the workflow's and the signal's arguments, in that order.
+async fn signal_with_start(
+    client: &Client,
+    a: &Attempt,
+    workflow: &WorkflowSpec,
+    signal: &'static str,
+    (start_args, signal_args): (RawValue, RawValue),
+) -> Result<RawValue, ActivityError> {
+    let options = start_options(workflow, &a.remote_id, &a.remote_start);
+    client
+        .signal_with_start_workflow(
+            UntypedWorkflow::new(workflow.workflow_type),
+            start_args,
+            UntypedSignal::new(signal),
+            signal_args,
+            options,
+        )
+        .await
+        .map(|handle| started_record(&a.remote_id, handle.run_id()))
+        .map_err(|e| e.failure(a.spec, &a.remote_id))
+}
+
+/// Update-with-start: the workflow's and the update's arguments, in that order. The update id
+/// is derived from the call, so that a retried attempt delivers it once.
+async fn update_with_start(
+    client: &Client,
+    a: &Attempt,
+    workflow: &WorkflowSpec,
+    update: &'static str,
+    (start_args, update_args): (RawValue, RawValue),
+) -> Result<RawValue, ActivityError> {
+    let options = WorkflowUpdateWithStartOptions::new(
+        workflow.queue,
+        &a.remote_id,
+        WorkflowIdConflictPolicy::UseExisting,
+    )
+    .id_reuse_policy(id_reuse_policy(workflow))
+    .maybe_execution_timeout(a.remote_start.execution)
+    .maybe_run_timeout(a.remote_start.run)
+    .maybe_retry_policy(workflow.workflow_retry.map(|r| r.to_policy(&[])))
+    .update_id(format!(
+        "{}/update/{}",
+        a.remote_id,
+        a.ctx.info().activity_id
+    ))
+    .build();
+    let output = client
+        .execute_update_with_start_workflow(
+            UntypedWorkflow::new(workflow.workflow_type),
+            start_args,
+            UntypedUpdate::new(update),
+            update_args,
+            options,
+        )
+        .await
+        .map_err(|e| e.failure(a.spec, &a.remote_id))?;
+    // An activity result is one payload: the start record and the update's result travel
+    // together, the result's payload unchanged inside.
+    let result = output
+        .payloads
+        .into_iter()
+        .next()
+        .unwrap_or_else(null_payload);
+    Ok(RawValue::new(vec![json_payload(&UpdateWithStartResult {
+        started: RemoteStarted {
+            workflow_id: a.remote_id.clone(),
+            run_id: None,
+        },
+        result: result.into(),
+    })]))
+}
+
+/// The [`RemoteStarted`] record of a start, as the part's result.
+fn started_record(remote_id: &str, run_id: Option<&str>) -> RawValue {
+    RawValue::new(vec![json_payload(&RemoteStarted {
+        workflow_id: remote_id.to_owned(),
+        run_id: run_id.map(str::to_owned),
+    })])
+}
+
+/// Temporal's null payload, which reads as `()`.
+fn null_payload() -> Payload {
+    Payload {
+        metadata: [("encoding".to_owned(), b"binary/null".to_vec())].into(),
+        ..Default::default()
+    }
+}
+
+fn null_result() -> RawValue {
+    RawValue::new(vec![null_payload()])
+}
+
+/// How the bridge starts `workflow` under `remote_id`: attach to a running execution instead
+/// of failing, and (by default) never start a second one after the first has closed.
+fn start_options(
+    workflow: &WorkflowSpec,
+    remote_id: &str,
+    start: &RemoteStart,
+) -> WorkflowStartOptions {
+    WorkflowStartOptions::new(workflow.queue, remote_id)
+        .id_conflict_policy(WorkflowIdConflictPolicy::UseExisting)
+        .id_reuse_policy(id_reuse_policy(workflow))
+        .maybe_retry_policy(workflow.workflow_retry.map(|r| r.to_policy(&[])))
+        .maybe_execution_timeout(start.execution)
+        .maybe_run_timeout(start.run)
+        .maybe_header(start.trace.clone().map(|trace| Header {
+            fields: [(TRACE_HEADER.to_owned(), trace)].into(),
+        }))
+        .build()
+}
+
+fn id_reuse_policy(workflow: &WorkflowSpec) -> WorkflowIdReusePolicy {
+    match workflow.id_reuse {
+        IdReuse::RejectDuplicate => WorkflowIdReusePolicy::RejectDuplicate,
+        IdReuse::AllowDuplicateFailedOnly => WorkflowIdReusePolicy::AllowDuplicateFailedOnly,
+    }
+}
+
+/// Starts the method's remote workflow, or finds the one execution that already has this id.
+///
+/// The returned handle names the started run, or no run (the id's latest) when attaching to a
+/// closed execution. Attaching to a running one is counted as fresh: the SDK's start does not
+/// say.
+async fn start_or_attach(
+    client: &Client,
+    a: &Attempt,
+    args: Vec<Payload>,
+) -> Result<RemoteHandle, ActivityError> {
+    let (spec, workflow) = a.workflow(a.spec)?;
+    let options = start_options(workflow, &a.remote_id, &a.remote_start);
+    let remote_type = UntypedWorkflow::new(workflow.workflow_type);
+    match client
+        .start_workflow(remote_type, RawValue::new(args), options)
+        .await
+    {
+        Ok(handle) => {
+            debug!(remote_run_id = ?handle.run_id(), "remote workflow started or attached while running");
+            a.metrics.started(handle.run_id().is_some());
+            Ok(handle)
+        }
+        Err(WorkflowStartError::AlreadyStarted { run_id, .. }) => {
+            info!(remote_run_id = ?run_id, "remote workflow already closed; attaching to its result");
+            a.metrics.started(false);
+            Ok(client.get_workflow_handle::<UntypedWorkflow>(&a.remote_id))
+        }
+        Err(e) => {
+            a.metrics.start_error();
+            Err(e.failure(spec, &a.remote_id))
+        }
+    }
+}
+
+/// Long-polls the remote workflow's close event, heartbeating so that a dead bridge is noticed
+/// within one heartbeat timeout. Follows continue-as-new and retries to the final run.
+async fn wait_for(
+    client: &Client,
+    handle: RemoteHandle,
+    a: &Attempt,
+) -> Result<RawValue, ActivityError> {
+    let progress = a.progress(handle.run_id());
+    let waited = heartbeating(&a.ctx, progress, &a.metrics, async {
+        tokio::select! {
+            r = handle.get_result(WorkflowGetResultOptions::default()) => Some(r),
+            _ = a.ctx.cancelled() => None,
+        }
+    })
+    .await;
+    let Some(outcome) = waited else {
+        on_cancelled(client, a).await;
+        return Err(ActivityError::cancelled());
+    };
+    match outcome {
+        Ok(raw) => {
+            info!("remote workflow completed");
+            Ok(raw)
+        }
+        Err(e) => {
+            let failure = e.read(a.spec, &a.remote_id);
+            match failure.kind() {
+                Failure::Transport => a.metrics.wait_error(),
+                kind => info!(
+                    failure = kind.type_name(),
+                    message = failure.message(),
+                    "remote workflow ended without a result"
+                ),
+            }
+            Err(failure.into_error(a.spec, Some(&a.remote_id)))
+        }
+    }
+}
+
+/// The activity was cancelled: act on the remote workflow per `on_cancel`, but only if the
+/// caller asked for it.
+///
+/// The SDK does not say why an activity is cancelled: the caller's request, this bridge shutting
+/// down, or an attempt that the source cluster already timed out all look the same. Only the
+/// first may touch the remote workflow (the others are retried, and the retry attaches to it), so
+/// the bridge asks the source cluster whether this activity is cancel-requested.
+async fn on_cancelled(client: &Client, a: &Attempt) {
+    if !cancel_requested(&a.ctx).await {
+        info!(
+            "bridge activity stopped without a cancel request; the remote workflow is left for the next attempt"
+        );
+        return;
+    }
+    let on_cancel = a.spec.workflow().map_or(OnCancel::Cancel, |w| w.on_cancel);
+    if on_cancel == OnCancel::Abandon {
+        info!("call cancelled; the remote workflow keeps running (on_cancel = abandon)");
+        return;
+    }
+    let remote = client.get_workflow_handle::<UntypedWorkflow>(&a.remote_id);
+    let reason = format!("the caller of {} was cancelled", a.spec.label());
+    let mut backoff = Duration::from_millis(200);
+    for attempt in 1..=CANCEL_ATTEMPTS {
+        let result = if on_cancel == OnCancel::Terminate {
+            let options = WorkflowTerminateOptions::builder()
+                .reason(reason.clone())
+                .build();
+            remote.terminate(options).await
+        } else {
+            let options = WorkflowCancelOptions::builder()
+                .reason(reason.clone())
+                .build();
+            remote.cancel(options).await
+        };
+        match result {
+            Ok(()) => {
+                info!(?on_cancel, "call cancelled; acted on the remote workflow");
+                return;
+            }
+            // Already closed: nothing left to act on.
+            Err(WorkflowInteractionError::NotFound(_)) => return,
+            Err(e) if attempt == CANCEL_ATTEMPTS => {
+                warn!(error = %e, ?on_cancel, "could not act on the remote workflow; it may keep running");
+            }
+            Err(e) => {
+                warn!(error = %e, attempt, "acting on the remote workflow failed; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+            }
+        }
+    }
+}
+
+/// Attempts at cancelling or terminating a remote workflow, 0.2 s apart and doubling.
+const CANCEL_ATTEMPTS: u32 = 5;
+
+/// Whether the source cluster has a cancel request for this activity.
+async fn cancel_requested(ctx: &ActivityContext) -> bool {
+    let Some(caller) = ctx.workflow_handle::<UntypedWorkflow>() else {
+        return false;
+    };
+    match caller.describe(WorkflowDescribeOptions::default()).await {
+        Ok(d) => d.raw_description.pending_activities.iter().any(|p| {
+            p.activity_id == ctx.info().activity_id
+                && p.state() == PendingActivityState::CancelRequested
+        }),
+        Err(e) => {
+            warn!(error = %e, "could not read the caller's state; treating the stop as not a cancel request");
+            false
+        }
+    }
+}
