@@ -381,10 +381,12 @@ impl OverrideCallerWorkflow {
             .remote_workflow_id("overridden")
             .execution_timeout(Duration::from_secs(2))
             .heartbeat_timeout(Duration::from_secs(3));
-        Ok(match ProbeCaller::sleep_with_options(ctx, options, 30).await {
-            Ok(v) => format!("unexpected success: {v}"),
-            Err(e) => format!("{e:?}"),
-        })
+        Ok(
+            match ProbeCaller::sleep_with_options(ctx, options, 30).await {
+                Ok(v) => format!("unexpected success: {v}"),
+                Err(e) => format!("{e:?}"),
+            },
+        )
     }
 }
 
@@ -848,12 +850,9 @@ impl MailboxWithStartCallerWorkflow {
     /// Run.
     #[run]
     pub async fn run(ctx: &mut WorkflowContext<Self>, key: String) -> WorkflowResult<Vec<String>> {
-        let first =
-            ProbeCaller::note_or_start_with_start(ctx, key.clone(), "first".into())
-                .await?;
+        let first = ProbeCaller::note_or_start_with_start(ctx, key.clone(), "first".into()).await?;
         let (second, count) =
-            ProbeCaller::append_or_start_with_start(ctx, key, "second".into())
-                .await?;
+            ProbeCaller::append_or_start_with_start(ctx, key, "second".into()).await?;
         ProbeCaller::note_or_start(ctx, &first, "done".to_owned()).await?;
         let notes = second.result(ctx).await?;
         Ok(vec![
