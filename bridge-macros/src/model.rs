@@ -575,6 +575,10 @@ fn one_error_per_typo(error: Error) -> Error {
     Error::multiple(kept)
 }
 
+/// The runtime's cluster-name rule (`bridge_runtime::config::valid_cluster_name`), checked here
+/// for an error on the attribute's value. The generated `MethodSpec` also passes the name
+/// through `__private::cluster_name`, which applies the runtime's rule at compile time, so the
+/// two cannot drift apart unnoticed: a name this accepts and the runtime refuses fails to build.
 fn check_cluster(errors: &mut Errors, cluster: &SpannedValue<String>) {
     let name = cluster.as_str();
     if name.is_empty()
@@ -694,7 +698,7 @@ fn parse_options(errors: &mut Errors, args: &RemoteWorkflowArgs) -> MethodOption
                     "`heartbeat_timeout` must be shorter than `start_to_close_timeout` ({}), \
                      or no heartbeat is ever due",
                     args.start_to_close_timeout.as_ref().map_or(
-                        "1h by default".to_owned(),
+                        format!("{}h by default", DEFAULT_START_TO_CLOSE_MS / 3_600_000),
                         |s| format!("\"{}\"", s.0.as_str())
                     )
                 ))

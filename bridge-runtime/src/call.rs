@@ -240,7 +240,11 @@ pub struct RemoteWorkflowHandle<T> {
     /// The record's version ([`HANDLE_VERSION`]): a handle kept in a workflow's state may be read
     /// by a later release, and one written by a newer release is refused rather than misread.
     /// Handles kept before the field existed read as version 1.
-    #[serde(default = "first_version", deserialize_with = "known_version")]
+    #[serde(
+        default = "first_version",
+        deserialize_with = "known_version",
+        serialize_with = "current_version"
+    )]
     version: u32,
     method: String,
     activity_type: String,
@@ -262,15 +266,23 @@ fn first_version() -> u32 {
     1
 }
 
+/// Whatever version was read, a handle is written as this release's: it holds this release's
+/// fields.
+fn current_version<S: serde::Serializer>(_: &u32, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u32(HANDLE_VERSION)
+}
+
 fn known_version<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     let version = u32::deserialize(d)?;
-    if (1..=HANDLE_VERSION).contains(&version) {
-        Ok(version)
-    } else {
-        Err(serde::de::Error::custom(format!(
+    match version {
+        1..=HANDLE_VERSION => Ok(version),
+        0 => Err(serde::de::Error::custom(
+            "a remote workflow handle cannot have version 0; versions start at 1",
+        )),
+        _ => Err(serde::de::Error::custom(format!(
             "a remote workflow handle of version {version} was written by a newer temporal-bridge; \
              this one reads versions 1 to {HANDLE_VERSION}"
-        )))
+        ))),
     }
 }
 

@@ -480,10 +480,11 @@ impl BridgeConfig {
     }
 }
 
-/// The one rule for cluster names, in files, the environment, builders and `#[bridge]`
-/// attributes alike (the generated code checks it at compile time through
-/// [`crate::spec::cluster_name`]): they appear in ids and environment variable names, so a-z,
-/// 0-9, `-` and `_`, and not empty.
+/// The rule for cluster names, in files, the environment and builders: they appear in ids and
+/// environment variable names, so a-z, 0-9, `-` and `_`, and not empty. `#[bridge]` checks its
+/// `cluster` keys early for a spanned message, and the code it generates passes each name
+/// through [`crate::spec::cluster_name`], which applies this function at compile time: a name
+/// the macro accepted and this rule refuses does not compile.
 pub const fn valid_cluster_name(name: &str) -> bool {
     let bytes = name.as_bytes();
     if bytes.is_empty() {

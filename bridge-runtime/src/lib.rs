@@ -80,8 +80,6 @@ pub mod __private {
         },
         worker::Registrar,
     };
-    pub use ::core;
-    pub use ::std;
     pub use temporalio_common::data_converters::{
         MultiArgs2, MultiArgs3, MultiArgs4, MultiArgs5, MultiArgs6,
     };

@@ -2,9 +2,10 @@
 //! (a marker type per method and what the runtime knows of it), [`caller`] (the `…Caller`
 //! functions) and [`bridge`](mod@bridge) (the `…Bridge` id functions and registration).
 //!
-//! Every path is absolute and goes through `<crate>::__private` (`::bridge_runtime::__private`
-//! unless the trait sets `crate`), so that user code that shadows `Result` or has a module
-//! named `tokio` cannot change what the expansion means.
+//! Every path is absolute: the runtime's items through `<crate>::__private`
+//! (`::bridge_runtime::__private` unless the trait sets `crate`), the standard library's as
+//! `::core::…` and `::std::…`, so that user code that shadows `Result` or has a module named
+//! `tokio` cannot change what the expansion means.
 
 mod bridge;
 mod caller;

@@ -90,10 +90,8 @@ impl Attempt {
             ));
         }
         let header = decode_header(spec, &payloads.remove(0))?;
-        let remote_start = RemoteStart {
-            trace: ctx.headers().get(TRACE_HEADER).cloned(),
-            ..RemoteStart::of(started_workflow(spec, id), &header)
-        };
+        let trace = ctx.headers().get(TRACE_HEADER).cloned();
+        let remote_start = RemoteStart::of(started_workflow(spec, id), &header, trace);
         let raw_id = remote_id(&shared, spec, &ctx, header.remote_workflow_id, id)?;
         let remote_id = finalize_id(&raw_id, shared.max_id_len);
         let start_args = header.start_args.unwrap_or(0).min(payloads.len());
@@ -165,21 +163,6 @@ impl Attempt {
         kind.error(self.spec, Some(&self.remote_id), message)
     }
 
-    /// The remote workflow this attempt starts or waits on: the method's own, or the one a
-    /// with-start call starts.
-    pub fn workflow(
-        &self,
-        of: &'static MethodSpec,
-    ) -> Result<(&'static MethodSpec, &'static WorkflowSpec), ActivityError> {
-        match of.workflow() {
-            Some(w) => Ok((of, w)),
-            None => Err(self.fail(
-                Failure::Bridge,
-                format!("{} is not a remote workflow method", of.label()),
-            )),
-        }
-    }
-
     /// The argument payloads, taken to be sent.
     pub fn take_args(&mut self) -> Vec<Payload> {
         std::mem::take(&mut self.payloads)
@@ -201,8 +184,13 @@ impl Attempt {
 }
 
 impl RemoteStart {
-    /// The caller's overrides of `workflow`'s declared timeouts, or the declared ones.
-    fn of(workflow: Option<&WorkflowSpec>, header: &CallHeader) -> RemoteStart {
+    /// The caller's overrides of `workflow`'s declared timeouts, or the declared ones, and the
+    /// caller's trace context.
+    fn of(
+        workflow: Option<&WorkflowSpec>,
+        header: &CallHeader,
+        trace: Option<Payload>,
+    ) -> RemoteStart {
         let declared = |pick: fn(&WorkflowSpec) -> Option<Duration>| workflow.and_then(pick);
         RemoteStart {
             execution: header
@@ -213,7 +201,7 @@ impl RemoteStart {
                 .run_timeout_ms
                 .map(Duration::from_millis)
                 .or(declared(|w| w.run_timeout)),
-            trace: None,
+            trace,
         }
     }
 }
@@ -310,7 +298,9 @@ const CHECKED_ENCODINGS: [&[u8]; 2] = [b"json/plain", b"binary/null"];
 /// A call whose arguments the remote worker cannot decode does not fail there: the SDK fails the
 /// remote workflow's *task* and retries it until the workflow times out, so the caller would
 /// wait for nothing. The bridge knows the declared types, so it refuses such a call at once.
-pub fn check_args<A: TemporalDeserializable + 'static>(payloads: &[Payload]) -> Result<(), String> {
+pub(super) fn check_args<A: TemporalDeserializable + 'static>(
+    payloads: &[Payload],
+) -> Result<(), String> {
     let opaque = payloads.iter().any(|p| {
         p.metadata
             .get("encoding")

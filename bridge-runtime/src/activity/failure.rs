@@ -220,3 +220,77 @@ impl ReadFailure for WorkflowGetResultError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{CallTimeouts, HandlerSpec, IdReuse, MethodSpec, OnCancel, WorkflowSpec};
+
+    const STARTED: MethodSpec = MethodSpec {
+        trait_name: "Cart",
+        method: "cart",
+        label: "Cart.cart",
+        activity_type: "bridge.Cart.cart",
+        cluster: "shop",
+        bridge_queue: "temporal-bridge",
+        timeouts: CallTimeouts::DEFAULT,
+        bridge_retry: None,
+        kind: MethodKind::Workflow(WorkflowSpec {
+            queue: "carts",
+            workflow_type: "Cart",
+            execution_timeout: None,
+            run_timeout: None,
+            on_cancel: OnCancel::Cancel,
+            workflow_retry: None,
+            id_reuse: IdReuse::RejectDuplicate,
+        }),
+    };
+    const UPDATE: MethodSpec = MethodSpec {
+        method: "set_quantity",
+        label: "Cart.set_quantity",
+        activity_type: "bridge.Cart.set_quantity",
+        kind: MethodKind::Update(HandlerSpec {
+            name: "set_quantity",
+            with_start: Some(&STARTED),
+        }),
+        ..STARTED
+    };
+
+    fn read(e: WorkflowUpdateWithStartError) -> (Failure, String) {
+        let f = e.read(&UPDATE, "cart-7");
+        (f.kind(), f.message().to_owned())
+    }
+
+    /// An update-with-start whose id names a closed execution is final, as a plain start's is:
+    /// its id is not reused, and retrying would fail the same way forever.
+    #[test]
+    fn update_with_start_on_a_closed_id_is_final() {
+        let (kind, message) = read(WorkflowUpdateWithStartError::Start(
+            WorkflowStartError::AlreadyStarted {
+                run_id: None,
+                source: Status::already_exists("closed"),
+            },
+        ));
+        assert_eq!(kind, Failure::Rejected);
+        assert!(!kind.is_retryable());
+        assert!(message.contains("cart-7"), "{message}");
+    }
+
+    #[test]
+    fn update_with_start_reads_the_update_and_transport_errors_as_the_plain_calls_do() {
+        let (kind, _) = read(WorkflowUpdateWithStartError::Update(
+            WorkflowUpdateError::NotFound(Status::not_found("gone")),
+        ));
+        assert_eq!(kind, Failure::RemoteNotFound);
+        let (kind, message) = read(WorkflowUpdateWithStartError::Rpc(Status::unavailable(
+            "connection refused",
+        )));
+        assert_eq!(kind, Failure::Transport);
+        assert!(kind.is_retryable());
+        assert!(message.contains("cluster `shop`"), "{message}");
+        let (kind, _) = read(WorkflowUpdateWithStartError::Start(
+            WorkflowStartError::Rpc(Status::invalid_argument("bad queue")),
+        ));
+        assert_eq!(kind, Failure::Rejected);
+    }
+}

@@ -8,8 +8,8 @@
 //! [`crate::wire::Failure`].
 //!
 //! Every step is idempotent, so any attempt on any bridge process reaches the same single
-//! remote execution: the remote workflow is started with id-conflict policy UseExisting and
-//! id-reuse policy RejectDuplicate, and "already started" means attach. When the caller is
+//! remote execution: the remote workflow is started with id-conflict policy UseExisting and the
+//! method's id-reuse policy (RejectDuplicate by default), and "already started" means attach. When the caller is
 //! cancelled, the remote workflow is cancelled, terminated or left alone per the method's
 //! `on_cancel`; a stop for any other reason (shutdown, a timed-out attempt) never touches it.
 
@@ -97,13 +97,18 @@ pub struct CancelPart;
 /// Signal-with-start or update-with-start, `bridge.{Trait}.{method}.with_start`.
 pub struct WithStartPart;
 
+// The method's kind is matched once, here, where a part is chosen; the part functions take
+// what their kind carries. `register_all` registers the handle parts only for workflow methods
+// and the with-start part only for a signal or update that declares one, so the other arms are
+// reachable only through a hand-made activity registration.
+
 impl CallPart for WholeCall {
     const SUFFIX: &'static str = "";
     const ARGS: Args = Args::All;
     const ID: IdRule = IdRule::DefaultForWorkflows;
     fn run(a: &mut Attempt) -> BoxFuture<'_, Result<RawValue, ActivityError>> {
         match &a.spec.kind {
-            MethodKind::Workflow(_) => parts::call(a).boxed(),
+            MethodKind::Workflow(w) => parts::call(a, w).boxed(),
             MethodKind::Signal(h) => parts::signal(a, h.name).boxed(),
             MethodKind::Query(h) => parts::query(a, h.name).boxed(),
             MethodKind::Update(h) => parts::update(a, h.name).boxed(),
@@ -116,7 +121,10 @@ impl CallPart for StartPart {
     const ARGS: Args = Args::All;
     const ID: IdRule = IdRule::DefaultForWorkflows;
     fn run(a: &mut Attempt) -> BoxFuture<'_, Result<RawValue, ActivityError>> {
-        parts::start(a).boxed()
+        match &a.spec.kind {
+            MethodKind::Workflow(w) => parts::start(a, w).boxed(),
+            _ => not_a_part_of(a, "a start").boxed(),
+        }
     }
 }
 
@@ -125,7 +133,10 @@ impl CallPart for WaitPart {
     const ARGS: Args = Args::None;
     const ID: IdRule = IdRule::Required;
     fn run(a: &mut Attempt) -> BoxFuture<'_, Result<RawValue, ActivityError>> {
-        parts::wait(a).boxed()
+        match &a.spec.kind {
+            MethodKind::Workflow(w) => parts::wait(a, w).boxed(),
+            _ => not_a_part_of(a, "a wait").boxed(),
+        }
     }
 }
 
@@ -134,7 +145,10 @@ impl CallPart for CancelPart {
     const ARGS: Args = Args::None;
     const ID: IdRule = IdRule::Required;
     fn run(a: &mut Attempt) -> BoxFuture<'_, Result<RawValue, ActivityError>> {
-        parts::cancel(a).boxed()
+        match &a.spec.kind {
+            MethodKind::Workflow(_) => parts::cancel(a).boxed(),
+            _ => not_a_part_of(a, "a cancel").boxed(),
+        }
     }
 }
 
@@ -143,8 +157,21 @@ impl CallPart for WithStartPart {
     const ARGS: Args = Args::AfterStart;
     const ID: IdRule = IdRule::DefaultOfStartedWorkflow;
     fn run(a: &mut Attempt) -> BoxFuture<'_, Result<RawValue, ActivityError>> {
-        parts::with_start(a).boxed()
+        let started = a.spec.with_start().and_then(|w| w.workflow());
+        match (&a.spec.kind, started) {
+            (MethodKind::Signal(h), Some(w)) => parts::signal_with_start(a, w, h.name).boxed(),
+            (MethodKind::Update(h), Some(w)) => parts::update_with_start(a, w, h.name).boxed(),
+            _ => not_a_part_of(a, "a with-start call").boxed(),
+        }
     }
+}
+
+/// A part registered for a method of another kind: a bridge bug, reported as one.
+async fn not_a_part_of(a: &Attempt, part: &str) -> Result<RawValue, ActivityError> {
+    Err(a.fail(
+        Failure::Bridge,
+        format!("{} has no {part} part", a.spec.label()),
+    ))
 }
 
 /// A bridge activity of method `M`: the whole call, or one part of it (`P`).

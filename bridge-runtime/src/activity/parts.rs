@@ -7,7 +7,7 @@ use super::{
     failure::ReadFailure,
 };
 use crate::{
-    spec::{IdReuse, MethodKind, OnCancel, WorkflowSpec},
+    spec::{IdReuse, OnCancel, WorkflowSpec},
     wire::{Failure, RemoteStarted, TRACE_HEADER, UpdateWithStartResult},
 };
 use std::time::Duration;
@@ -32,35 +32,35 @@ use tracing::{debug, info, warn};
 type RemoteHandle = WorkflowHandle<Client, UntypedWorkflow>;
 
 /// `bridge.T.m` of a remote workflow: start it (or attach), then wait for its result.
-pub(super) async fn call(a: &mut Attempt) -> Result<RawValue, ActivityError> {
+pub(super) async fn call(a: &mut Attempt, w: &WorkflowSpec) -> Result<RawValue, ActivityError> {
     let args = a.take_args();
     let (client, handle) = a
         .requesting(async {
             let client = a.client().await?;
-            let handle = start_or_attach(&client, a, args).await?;
+            let handle = start_or_attach(&client, a, w, args).await?;
             Ok::<_, ActivityError>((client, handle))
         })
         .await?;
-    wait_for(&client, handle, a).await
+    wait_for(&client, handle, a, w).await
 }
 
 /// `bridge.T.m.start`: start the remote workflow (or attach) and return its [`RemoteStarted`].
-pub(super) async fn start(a: &mut Attempt) -> Result<RawValue, ActivityError> {
+pub(super) async fn start(a: &mut Attempt, w: &WorkflowSpec) -> Result<RawValue, ActivityError> {
     let args = a.take_args();
     let handle = a
         .requesting(async {
             let client = a.client().await?;
-            start_or_attach(&client, a, args).await
+            start_or_attach(&client, a, w, args).await
         })
         .await?;
     Ok(started_record(&a.remote_id, handle.run_id()))
 }
 
 /// `bridge.T.m.wait`: wait for the result of the remote workflow a handle names.
-pub(super) async fn wait(a: &mut Attempt) -> Result<RawValue, ActivityError> {
+pub(super) async fn wait(a: &mut Attempt, w: &WorkflowSpec) -> Result<RawValue, ActivityError> {
     let client = a.requesting(a.client()).await?;
     let handle = client.get_workflow_handle::<UntypedWorkflow>(&a.remote_id);
-    wait_for(&client, handle, a).await
+    wait_for(&client, handle, a, w).await
 }
 
 /// `bridge.T.m.cancel`: request cancellation of the remote workflow a handle names. Already
@@ -131,73 +131,50 @@ pub(super) async fn update(a: &mut Attempt, name: &'static str) -> Result<RawVal
     .await
 }
 
-/// `bridge.T.h.with_start`: start the workflow method that signal or update `h` declares in
-/// `with_start` under the call's id (or find the running one), and deliver `h` to it.
-///
-/// A signal is delivered at least once: if this attempt dies after the server took the signal,
-/// the retry delivers it again. An update is delivered once: its update id is derived from the
-/// call.
-pub(super) async fn with_start(a: &mut Attempt) -> Result<RawValue, ActivityError> {
+/// The workflow's and the handler's arguments of a with-start call, in that order.
+fn with_start_args(a: &mut Attempt) -> (RawValue, RawValue) {
     let handler_args = RawValue::new(a.payloads.split_off(a.start_args));
-    let start_args = RawValue::new(a.take_args());
-    let Some(started) = a.spec.with_start() else {
-        return Err(a.fail(
-            Failure::Bridge,
-            "this method declares no with_start workflow",
-        ));
-    };
-    let (_, workflow) = a.workflow(started)?;
-    let delivered = a.requesting(async {
-        let client = a.client().await?;
-        match &a.spec.kind {
-            MethodKind::Signal(h) => {
-                let both = (start_args, handler_args);
-                signal_with_start(&client, a, workflow, h.name, both).await
-            }
-            MethodKind::Update(h) => {
-                let both = (start_args, handler_args);
-                update_with_start(&client, a, workflow, h.name, both).await
-            }
-            MethodKind::Query(_) | MethodKind::Workflow(_) => Err(a.fail(
-                Failure::Bridge,
-                "only signals and updates can start a workflow",
-            )),
-        }
-    });
-    delivered.await
+    (RawValue::new(a.take_args()), handler_args)
 }
 
-/// Signal-with-start: the workflow's and the signal's arguments, in that order.
-async fn signal_with_start(
-    client: &Client,
-    a: &Attempt,
+/// `bridge.T.s.with_start`: start `workflow`, the workflow method that signal `s` names in
+/// `with_start`, under the call's id (or find the running one), and signal it.
+///
+/// The signal is delivered at least once: if this attempt dies after the server took it, the
+/// retry delivers it again.
+pub(super) async fn signal_with_start(
+    a: &mut Attempt,
     workflow: &WorkflowSpec,
     signal: &'static str,
-    (start_args, signal_args): (RawValue, RawValue),
 ) -> Result<RawValue, ActivityError> {
+    let (start_args, signal_args) = with_start_args(a);
     let options = start_options(workflow, &a.remote_id, &a.remote_start);
-    client
-        .signal_with_start_workflow(
-            UntypedWorkflow::new(workflow.workflow_type),
-            start_args,
-            UntypedSignal::new(signal),
-            signal_args,
-            options,
-        )
-        .await
-        .map(|handle| started_record(&a.remote_id, handle.run_id()))
-        .map_err(|e| e.failure(a.spec, &a.remote_id))
+    a.requesting(async {
+        a.client()
+            .await?
+            .signal_with_start_workflow(
+                UntypedWorkflow::new(workflow.workflow_type),
+                start_args,
+                UntypedSignal::new(signal),
+                signal_args,
+                options,
+            )
+            .await
+            .map(|handle| started_record(&a.remote_id, handle.run_id()))
+            .map_err(|e| e.failure(a.spec, &a.remote_id))
+    })
+    .await
 }
 
-/// Update-with-start: the workflow's and the update's arguments, in that order. The update id
-/// is derived from the call, so that a retried attempt delivers it once.
-async fn update_with_start(
-    client: &Client,
-    a: &Attempt,
+/// `bridge.T.u.with_start`: start `workflow`, the workflow method that update `u` names in
+/// `with_start`, under the call's id (or find the running one), and run the update on it. The
+/// update id is derived from the call, so that a retried attempt delivers it once.
+pub(super) async fn update_with_start(
+    a: &mut Attempt,
     workflow: &WorkflowSpec,
     update: &'static str,
-    (start_args, update_args): (RawValue, RawValue),
 ) -> Result<RawValue, ActivityError> {
+    let (start_args, update_args) = with_start_args(a);
     let options = WorkflowUpdateWithStartOptions::new(
         workflow.queue,
         &a.remote_id,
@@ -213,16 +190,21 @@ async fn update_with_start(
         a.ctx.info().activity_id
     ))
     .build();
-    let output = client
-        .execute_update_with_start_workflow(
-            UntypedWorkflow::new(workflow.workflow_type),
-            start_args,
-            UntypedUpdate::new(update),
-            update_args,
-            options,
-        )
-        .await
-        .map_err(|e| e.failure(a.spec, &a.remote_id))?;
+    let output = a
+        .requesting(async {
+            a.client()
+                .await?
+                .execute_update_with_start_workflow(
+                    UntypedWorkflow::new(workflow.workflow_type),
+                    start_args,
+                    UntypedUpdate::new(update),
+                    update_args,
+                    options,
+                )
+                .await
+                .map_err(|e| e.failure(a.spec, &a.remote_id))
+        })
+        .await?;
     // An activity result is one payload: the start record and the update's result travel
     // together, the result's payload unchanged inside.
     let result = output
@@ -293,9 +275,9 @@ fn id_reuse_policy(workflow: &WorkflowSpec) -> WorkflowIdReusePolicy {
 async fn start_or_attach(
     client: &Client,
     a: &Attempt,
+    workflow: &WorkflowSpec,
     args: Vec<Payload>,
 ) -> Result<RemoteHandle, ActivityError> {
-    let (spec, workflow) = a.workflow(a.spec)?;
     let options = start_options(workflow, &a.remote_id, &a.remote_start);
     let remote_type = UntypedWorkflow::new(workflow.workflow_type);
     match client
@@ -314,7 +296,7 @@ async fn start_or_attach(
         }
         Err(e) => {
             a.metrics.start_error();
-            Err(e.failure(spec, &a.remote_id))
+            Err(e.failure(a.spec, &a.remote_id))
         }
     }
 }
@@ -325,6 +307,7 @@ async fn wait_for(
     client: &Client,
     handle: RemoteHandle,
     a: &Attempt,
+    workflow: &WorkflowSpec,
 ) -> Result<RawValue, ActivityError> {
     let progress = a.progress(handle.run_id());
     let waited = heartbeating(&a.ctx, progress, &a.metrics, async {
@@ -335,7 +318,7 @@ async fn wait_for(
     })
     .await;
     let Some(outcome) = waited else {
-        on_cancelled(client, a).await;
+        on_cancelled(client, a, workflow.on_cancel).await;
         return Err(ActivityError::cancelled());
     };
     match outcome {
@@ -365,14 +348,13 @@ async fn wait_for(
 /// down, or an attempt that the source cluster already timed out all look the same. Only the
 /// first may touch the remote workflow (the others are retried, and the retry attaches to it), so
 /// the bridge asks the source cluster whether this activity is cancel-requested.
-async fn on_cancelled(client: &Client, a: &Attempt) {
+async fn on_cancelled(client: &Client, a: &Attempt, on_cancel: OnCancel) {
     if !cancel_requested(&a.ctx).await {
         info!(
             "bridge activity stopped without a cancel request; the remote workflow is left for the next attempt"
         );
         return;
     }
-    let on_cancel = a.spec.workflow().map_or(OnCancel::Cancel, |w| w.on_cancel);
     if on_cancel == OnCancel::Abandon {
         info!("call cancelled; the remote workflow keeps running (on_cancel = abandon)");
         return;
