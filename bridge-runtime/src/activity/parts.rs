@@ -67,10 +67,9 @@ pub(super) async fn wait(a: &mut Attempt, w: &WorkflowSpec) -> Result<RawValue, 
 /// closed is fine: there is nothing left to cancel.
 pub(super) async fn cancel(a: &mut Attempt) -> Result<RawValue, ActivityError> {
     a.requesting(async {
-        let client = a.client().await?;
-        let remote = client.get_workflow_handle::<UntypedWorkflow>(&a.remote_id);
         let reason = format!("cancelled through a handle of {}", a.spec.label());
-        match remote
+        match remote(a)
+            .await?
             .cancel(WorkflowCancelOptions::builder().reason(reason).build())
             .await
         {
@@ -85,11 +84,8 @@ pub(super) async fn cancel(a: &mut Attempt) -> Result<RawValue, ActivityError> {
 pub(super) async fn signal(a: &mut Attempt, name: &'static str) -> Result<RawValue, ActivityError> {
     let input = RawValue::new(a.take_args());
     a.requesting(async {
-        let remote = a
-            .client()
+        remote(a)
             .await?
-            .get_workflow_handle::<UntypedWorkflow>(&a.remote_id);
-        remote
             .signal(UntypedSignal::new(name), input, Default::default())
             .await
             .map(|()| null_result())
@@ -102,11 +98,8 @@ pub(super) async fn signal(a: &mut Attempt, name: &'static str) -> Result<RawVal
 pub(super) async fn query(a: &mut Attempt, name: &'static str) -> Result<RawValue, ActivityError> {
     let input = RawValue::new(a.take_args());
     a.requesting(async {
-        let remote = a
-            .client()
+        remote(a)
             .await?
-            .get_workflow_handle::<UntypedWorkflow>(&a.remote_id);
-        remote
             .query(UntypedQuery::new(name), input, Default::default())
             .await
             .map_err(|e| e.failure(a.spec, &a.remote_id))
@@ -119,16 +112,20 @@ pub(super) async fn query(a: &mut Attempt, name: &'static str) -> Result<RawValu
 pub(super) async fn update(a: &mut Attempt, name: &'static str) -> Result<RawValue, ActivityError> {
     let input = RawValue::new(a.take_args());
     a.requesting(async {
-        let remote = a
-            .client()
+        remote(a)
             .await?
-            .get_workflow_handle::<UntypedWorkflow>(&a.remote_id);
-        remote
             .execute_update(UntypedUpdate::new(name), input, Default::default())
             .await
             .map_err(|e| e.failure(a.spec, &a.remote_id))
     })
     .await
+}
+
+/// The remote workflow the call's id names, on cluster B.
+async fn remote(a: &Attempt) -> Result<RemoteHandle, ActivityError> {
+    Ok(a.client()
+        .await?
+        .get_workflow_handle::<UntypedWorkflow>(&a.remote_id))
 }
 
 /// The workflow's and the handler's arguments of a with-start call, in that order.
