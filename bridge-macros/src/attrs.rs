@@ -32,6 +32,12 @@ pub(crate) struct RemoteWorkflowArgs {
     /// What cancelling the caller does to the remote workflow.
     #[darling(default)]
     pub on_cancel: Option<SpannedValue<String>>,
+    /// What a call does when its remote workflow is stuck: `"wait"` or `"fail"`.
+    #[darling(default)]
+    pub on_stuck: Option<SpannedValue<String>>,
+    /// With `on_stuck = "fail"`: how long a stuck condition lasts before the call fails.
+    #[darling(default)]
+    pub stuck_after: Option<DurationText>,
     /// Retry policy of the remote workflow.
     #[darling(default)]
     pub workflow_retry: Option<SpannedValue<RetryArgs>>,

@@ -63,6 +63,9 @@ mod template;
 /// - `workflow`: the remote workflow type (default: the method name in UpperCamelCase);
 /// - `id`: a remote workflow id template over the arguments, like `"fulfill-{order.id}"`;
 /// - `on_cancel`: `"cancel"` (default), `"terminate"` or `"abandon"`;
+/// - `on_stuck`: `"wait"` (default: a stuck remote workflow is reported in the bridge's log,
+///   metrics and heartbeat details, and the call keeps waiting) or `"fail"` (the call fails with
+///   `BridgeError::RemoteStuck` once it has been stuck for `stuck_after`, default `"2m"`);
 /// - `start_to_close_timeout` (default `"1h"`), `heartbeat_timeout` (default `"5s"`),
 ///   `execution_timeout`, `run_timeout`: durations like `"30s"` or `"1h30m"`;
 /// - `workflow_retry(...)`, `bridge_retry(...)`: `initial_interval`, `backoff`, `max_interval`,

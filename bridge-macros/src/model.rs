@@ -74,6 +74,8 @@ pub(crate) struct WorkflowMethod {
     pub workflow: String,
     pub options: MethodOptions,
     pub on_cancel: OnCancel,
+    /// `on_stuck = "fail"`: fail a stuck call after this many milliseconds; `None`: wait.
+    pub fail_stuck_after: Option<u64>,
     /// The id template and the span of its string, when the attribute gives one.
     pub id_template: Option<(Template, Span)>,
 }
@@ -415,6 +417,7 @@ fn workflow_kind(
             OnCancel::Cancel
         }
     };
+    let fail_stuck_after = on_stuck(errors, attr);
     let id_template = attr.id.as_ref().and_then(|text| {
         let names: Vec<String> = args.iter().map(|(n, _)| n.to_string()).collect();
         match template::parse(text, &names) {
@@ -433,8 +436,43 @@ fn workflow_kind(
         ),
         options,
         on_cancel,
+        fail_stuck_after,
         id_template,
     })
+}
+
+/// The default of `stuck_after` with `on_stuck = "fail"`: two minutes.
+const DEFAULT_STUCK_AFTER_MS: u64 = 120_000;
+
+/// `on_stuck` and `stuck_after`: milliseconds to fail after, or `None` to wait.
+fn on_stuck(errors: &mut Errors, attr: &RemoteWorkflowArgs) -> Option<u64> {
+    let after = parse_duration(errors, &attr.stuck_after, "stuck_after");
+    match attr.on_stuck.as_ref().map(|v| (v.as_str(), v.span())) {
+        Some(("fail", _)) => Some(after.unwrap_or(DEFAULT_STUCK_AFTER_MS)),
+        None | Some(("wait", _)) => {
+            if let Some(DurationText(text)) = &attr.stuck_after {
+                errors.push(
+                    Error::custom(
+                        "`stuck_after` is how long a stuck call waits before it fails; it \
+                         applies only with `on_stuck = \"fail\"`",
+                    )
+                    .with_span(&text.span()),
+                );
+            }
+            None
+        }
+        Some((other, span)) => {
+            errors.push(
+                Error::custom(format!(
+                    "`on_stuck = \"{other}\"` is not a policy; use \"wait\" (report the stuck \
+                     call and keep waiting, the default) or \"fail\" (fail it after \
+                     `stuck_after`, 2m by default)"
+                ))
+                .with_span(&span),
+            );
+            None
+        }
+    }
 }
 
 /// A signal's, query's or update's kind. `None` once the method has an error (`before` is the

@@ -3,7 +3,7 @@
 
 use crate::{
     error::BridgeError,
-    spec::{CallTimeouts, MethodSpec, OnCancel, RemoteMethod, RetrySpec},
+    spec::{CallTimeouts, MethodSpec, OnCancel, OnStuck, RemoteMethod, RetrySpec},
     wire::{
         self, CANCEL_SUFFIX, CallHeader, FailureDetails, RemoteStarted, START_SUFFIX,
         UpdateWithStartResult, WAIT_SUFFIX, WITH_START_SUFFIX,
@@ -49,6 +49,8 @@ pub struct CallOptions {
     pub execution_timeout: Option<Duration>,
     /// The remote workflow's run timeout.
     pub run_timeout: Option<Duration>,
+    /// What the call does while its remote workflow is stuck.
+    pub on_stuck: Option<OnStuck>,
 }
 
 impl CallOptions {
@@ -85,6 +87,12 @@ impl CallOptions {
     /// Overrides the remote workflow's run timeout.
     pub fn run_timeout(mut self, timeout: Duration) -> Self {
         self.run_timeout = Some(timeout);
+        self
+    }
+
+    /// Overrides what the call does while its remote workflow is stuck (`on_stuck`).
+    pub fn on_stuck(mut self, on_stuck: OnStuck) -> Self {
+        self.on_stuck = Some(on_stuck);
         self
     }
 
@@ -467,6 +475,11 @@ fn header_of(options: &CallOptions) -> CallHeader {
         start_args: None,
         execution_timeout_ms: options.execution_timeout.map(millis),
         run_timeout_ms: options.run_timeout.map(millis),
+        fail_stuck_after_ms: options.on_stuck.map(|s| match s {
+            OnStuck::Wait => 0,
+            // At least a millisecond: 0 means wait.
+            OnStuck::Fail { after } => millis(after).max(1),
+        }),
     }
 }
 
@@ -654,6 +667,11 @@ fn typed_error(
         Some(wire::Failure::RemoteNotFound) => BridgeError::RemoteNotFound {
             method,
             remote_workflow_id,
+        },
+        Some(wire::Failure::RemoteStuck) => BridgeError::RemoteStuck {
+            method,
+            remote_workflow_id,
+            reason: message,
         },
         Some(wire::Failure::Rejected) => BridgeError::StartRejected {
             method,

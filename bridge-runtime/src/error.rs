@@ -25,6 +25,18 @@ pub enum BridgeError {
         /// The remote failure's message.
         message: String,
     },
+    /// The remote workflow made no progress on its cluster for the method's `stuck_after`
+    /// (`on_stuck = "fail"`): no worker polls its task queue, or its workflow task keeps failing.
+    /// The remote workflow was then handled per `on_cancel`.
+    #[error("remote workflow `{remote_workflow_id}` of {method} is stuck: {reason}")]
+    RemoteStuck {
+        /// `Trait.method`.
+        method: String,
+        /// The remote workflow id.
+        remote_workflow_id: String,
+        /// Why it makes no progress.
+        reason: String,
+    },
     /// The remote workflow was cancelled.
     #[error("remote workflow `{remote_workflow_id}` of {method} was cancelled")]
     RemoteCancelled {
@@ -113,6 +125,7 @@ impl BridgeError {
             BridgeError::RemoteTerminated { .. } => Failure::RemoteTerminated,
             BridgeError::RemoteTimedOut { .. } => Failure::RemoteTimedOut,
             BridgeError::RemoteNotFound { .. } => Failure::RemoteNotFound,
+            BridgeError::RemoteStuck { .. } => Failure::RemoteStuck,
             BridgeError::StartRejected { .. } => Failure::Rejected,
             BridgeError::Payload { .. } => Failure::BadPayload,
             BridgeError::Cancelled { .. } => Failure::CallCancelled,
@@ -133,6 +146,7 @@ impl BridgeError {
             | BridgeError::RemoteTerminated { method, .. }
             | BridgeError::RemoteTimedOut { method, .. }
             | BridgeError::RemoteNotFound { method, .. }
+            | BridgeError::RemoteStuck { method, .. }
             | BridgeError::StartRejected { method, .. }
             | BridgeError::Payload { method, .. }
             | BridgeError::Cancelled { method }

@@ -46,7 +46,7 @@ pub use bridge_macros::{bridge, remote_query, remote_signal, remote_update, remo
 pub use call::{CallOptions, RemoteTarget, RemoteWorkflowHandle, bridge_retry_policy};
 pub use error::{BridgeError, ConfigError, PoolError, WorkerError};
 pub use pool::{ClusterPool, ClusterPoolBuilder};
-pub use spec::{CallTimeouts, DEFAULT_BRIDGE_QUEUE, IdReuse, OnCancel};
+pub use spec::{CallTimeouts, DEFAULT_BRIDGE_QUEUE, IdReuse, OnCancel, OnStuck};
 pub use worker::{
     BridgeRegistration, BridgeWorker, DEFAULT_GRACE_PERIOD, DEFAULT_MAX_CONCURRENT_CALLS,
     DEFAULT_MAX_POLLERS, run_sdk_worker_until, run_sdk_worker_until_signal, shutdown_signal,
@@ -66,7 +66,7 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::{
-        BridgeRegistration, CallOptions, CallTimeouts, DEFAULT_BRIDGE_QUEUE, OnCancel,
+        BridgeRegistration, CallOptions, CallTimeouts, DEFAULT_BRIDGE_QUEUE, OnCancel, OnStuck,
         RemoteTarget, RemoteWorkflowHandle,
         call::{
             call_handler, call_remote_workflow, signal_with_start, start_remote_workflow,

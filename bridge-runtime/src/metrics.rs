@@ -9,6 +9,7 @@
 //! | `temporal_bridge_remote_starts` | counter | `method`, `destination_cluster`, `result` (`fresh` or `attached`) |
 //! | `temporal_bridge_calls_in_flight` | up-down counter | `method`, `destination_cluster` |
 //! | `temporal_bridge_heartbeat_age` | histogram (duration) since the attempt's previous heartbeat | `method`, `destination_cluster` |
+//! | `temporal_bridge_remote_stuck` | up-down counter: calls waiting now on a remote workflow that makes no progress | `method`, `destination_cluster`, `reason` (`no_poller`, `task_failing`) |
 
 use crate::spec::MethodSpec;
 use std::{sync::Arc, time::Duration};
@@ -26,6 +27,7 @@ pub(crate) struct BridgeMetrics {
     starts: Counter,
     in_flight: UpDownCounter,
     heartbeat_age: HistogramDuration,
+    stuck: UpDownCounter,
 }
 
 /// What an attempt ended as, for the latency histogram's `outcome` label.
@@ -83,6 +85,10 @@ impl BridgeMetrics {
             in_flight: meter.up_down_counter(param(
                 "temporal_bridge_calls_in_flight",
                 "Bridge activity attempts running now",
+            )),
+            stuck: meter.up_down_counter(param(
+                "temporal_bridge_remote_stuck",
+                "Calls waiting now on a remote workflow that makes no progress",
             )),
             heartbeat_age: meter.histogram_duration(param(
                 "temporal_bridge_heartbeat_age",
@@ -159,6 +165,17 @@ impl AttemptGuard {
         )
     }
 
+    /// The call's remote workflow is stuck for `reason`; it counts in
+    /// `temporal_bridge_remote_stuck` until the guard is dropped.
+    pub fn stuck(&self, reason: &'static str) -> StuckGuard {
+        let labels = self.with_label("reason", reason);
+        self.metrics.stuck.add(1, &labels);
+        StuckGuard {
+            metrics: self.metrics.clone(),
+            labels,
+        }
+    }
+
     /// A heartbeat was recorded: its age is the time since the previous one (or the start).
     pub fn heartbeat(&self) {
         let now = std::time::Instant::now();
@@ -175,5 +192,17 @@ impl Drop for AttemptGuard {
         let labels = self.with_label("outcome", outcome);
         self.metrics.latency.record(self.started.elapsed(), &labels);
         self.metrics.in_flight.add(-1, &self.labels);
+    }
+}
+
+/// A call counted as stuck; dropping it (unstuck, or the attempt over) uncounts it.
+pub(crate) struct StuckGuard {
+    metrics: Arc<BridgeMetrics>,
+    labels: MetricAttributes,
+}
+
+impl Drop for StuckGuard {
+    fn drop(&mut self) {
+        self.metrics.stuck.add(-1, &self.labels);
     }
 }

@@ -93,6 +93,8 @@ pub struct WorkflowSpec {
     pub run_timeout: Option<Duration>,
     /// What cancelling the caller does to the remote workflow.
     pub on_cancel: OnCancel,
+    /// What a call does while its remote workflow is stuck (`on_stuck`, `stuck_after`).
+    pub on_stuck: OnStuck,
     /// The remote workflow's retry policy (`workflow_retry(...)`); `None`: the server's default
     /// (a workflow is not retried).
     pub workflow_retry: Option<RetrySpec>,
@@ -182,6 +184,23 @@ pub enum OnCancel {
     Terminate,
     /// Leave the remote workflow running; the call resolves as cancelled at once.
     Abandon,
+}
+
+/// What a call does while its remote workflow makes no progress on cluster B: no worker polls
+/// its task queue, or its workflow task keeps failing (an input the worker cannot decode, an
+/// unknown workflow type, a panic, nondeterminism). Either way the bridge reports it, in a WARN
+/// line, the `temporal_bridge_remote_stuck` metric and its heartbeat details.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OnStuck {
+    /// Keep waiting: the worker may come back or be fixed (the default).
+    #[default]
+    Wait,
+    /// Fail the call with `BridgeError::RemoteStuck` once it has been stuck this long, and act on
+    /// the remote workflow per `on_cancel`.
+    Fail {
+        /// How long the stuck condition lasts before the call fails.
+        after: Duration,
+    },
 }
 
 /// The activity options every bridged call uses unless overridden.

@@ -64,6 +64,10 @@ pub struct CallHeader {
     /// Overrides the method's remote run timeout, in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_timeout_ms: Option<u64>,
+    /// Overrides the method's `on_stuck`: fail a call whose remote workflow has been stuck for
+    /// this many milliseconds; `0` waits (reporting only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fail_stuck_after_ms: Option<u64>,
 }
 
 /// Suffix of the start-only bridge activity: `bridge.{Trait}.{method}.start` starts (or attaches
@@ -143,6 +147,10 @@ pub struct WaitProgress {
     pub remote_run_id: Option<String>,
     /// The destination cluster.
     pub cluster: String,
+    /// Why the remote workflow makes no progress, while it is stuck (see
+    /// [`crate::spec::OnStuck`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stuck: Option<String>,
 }
 
 /// Details attached to every bridge failure, so that callers in any SDK can read them.
@@ -176,6 +184,9 @@ pub enum Failure {
     RemoteTimedOut,
     /// The remote workflow does not exist (never did, or is past retention).
     RemoteNotFound,
+    /// The remote workflow made no progress for the method's `stuck_after` (`on_stuck =
+    /// "fail"`): no worker polls its queue, or its workflow task keeps failing.
+    RemoteStuck,
     /// The destination cluster refused the request for good: a start it rejects, a query the
     /// workflow's state rejects, a permission it denies.
     Rejected,
@@ -193,12 +204,13 @@ pub enum Failure {
 
 impl Failure {
     /// Every failure, in a fixed order.
-    pub const ALL: [Failure; 11] = [
+    pub const ALL: [Failure; 12] = [
         Failure::RemoteFailed,
         Failure::RemoteCancelled,
         Failure::RemoteTerminated,
         Failure::RemoteTimedOut,
         Failure::RemoteNotFound,
+        Failure::RemoteStuck,
         Failure::Rejected,
         Failure::BadPayload,
         Failure::ClusterUnavailable,
@@ -215,6 +227,7 @@ impl Failure {
             Failure::RemoteTerminated => "BridgeRemoteTerminated",
             Failure::RemoteTimedOut => "BridgeRemoteTimedOut",
             Failure::RemoteNotFound => "BridgeRemoteNotFound",
+            Failure::RemoteStuck => "BridgeRemoteStuck",
             Failure::Rejected => "BridgeStartRejected",
             Failure::BadPayload => "BridgeBadPayload",
             Failure::ClusterUnavailable => "BridgeClusterUnavailable",
@@ -260,6 +273,7 @@ mod tests {
                 "BridgeRemoteTerminated",
                 "BridgeRemoteTimedOut",
                 "BridgeRemoteNotFound",
+                "BridgeRemoteStuck",
                 "BridgeStartRejected",
                 "BridgeBadPayload",
                 "BridgeClusterUnavailable",
@@ -280,6 +294,7 @@ mod tests {
                 "BridgeRemoteTerminated",
                 "BridgeRemoteTimedOut",
                 "BridgeRemoteNotFound",
+                "BridgeRemoteStuck",
                 "BridgeStartRejected",
                 "BridgeBadPayload",
             ]

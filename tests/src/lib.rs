@@ -186,6 +186,62 @@ pub trait Probe {
     /// timer that a slow machine could outrun.
     #[remote_workflow(cluster = "b", queue = "probe-b", workflow = "GateWorkflow")]
     async fn gate(label: String) -> String;
+
+    /// `NoopWorkflow` on a queue no worker polls: the stuck-call tests' missing worker. The call
+    /// fails once stuck for a second.
+    #[remote_workflow(
+        cluster = "b",
+        queue = "probe-nobody",
+        workflow = "NoopWorkflow",
+        on_stuck = "fail",
+        stuck_after = "1s"
+    )]
+    async fn unserved(n: u32) -> u32;
+
+    /// `NoopWorkflow` on a queue whose worker a test starts late; the call waits while stuck
+    /// (the default `on_stuck`), reporting it.
+    #[remote_workflow(cluster = "b", queue = "probe-late", workflow = "NoopWorkflow")]
+    async fn served_late(n: u32) -> u32;
+
+    /// Declares `GateWorkflow`'s input as a number, as a trait that drifted from its callee
+    /// would: B's worker cannot decode it, so every workflow task fails. The call fails once
+    /// stuck for a second.
+    #[remote_workflow(
+        cluster = "b",
+        queue = "probe-b",
+        workflow = "GateWorkflow",
+        on_stuck = "fail",
+        stuck_after = "1s"
+    )]
+    async fn drifted_gate(label: u32) -> String;
+}
+
+/// The queue of [`Probe::served_late`], which no worker polls until a test starts one.
+pub const PROBE_LATE_QUEUE: &str = "probe-late";
+
+/// Calls one of the stuck-call methods: `"unserved"`, `"late"` or `"drifted"`. Reports the
+/// result, or the error's `Debug`.
+#[workflow]
+#[derive(Default)]
+pub struct StuckCallerWorkflow;
+
+#[workflow_methods]
+impl StuckCallerWorkflow {
+    /// Run.
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, kind: String) -> WorkflowResult<String> {
+        let outcome = match kind.as_str() {
+            "unserved" => ProbeCaller::unserved(ctx, 7).await.map(|n| n.to_string()),
+            "late" => ProbeCaller::served_late(ctx, 8)
+                .await
+                .map(|n| n.to_string()),
+            _ => ProbeCaller::drifted_gate(ctx, 9).await,
+        };
+        Ok(match outcome {
+            Ok(v) => format!("ok: {v}"),
+            Err(e) => format!("{e:?}"),
+        })
+    }
 }
 
 // ---------------------------------------------------------------- cluster B
@@ -1017,6 +1073,8 @@ impl Harness {
             .register_workflow::<LocalNoopCallerWorkflow>()
             .unwrap()
             .register_workflow::<NaiveCallerWorkflow>()
+            .unwrap()
+            .register_workflow::<StuckCallerWorkflow>()
             .unwrap()
             .build();
         let b_worker = temporalio_sdk::WorkerOptions::new(B_QUEUE)

@@ -86,6 +86,13 @@ fn workflow_kind(rt: &TokenStream, w: &WorkflowMethod) -> TokenStream {
         OnCancel::Abandon => quote!(Abandon),
     };
     let workflow_retry = retry_spec(rt, options.workflow_retry.as_ref());
+    let on_stuck = match w.fail_stuck_after {
+        None => quote!(#rt::OnStuck::Wait),
+        Some(ms) => {
+            let after = duration(ms);
+            quote!(#rt::OnStuck::Fail { after: #after })
+        }
+    };
     let id_reuse = match options.id_reuse {
         IdReuse::RejectDuplicate => quote!(RejectDuplicate),
         IdReuse::AllowDuplicateFailedOnly => quote!(AllowDuplicateFailedOnly),
@@ -97,6 +104,7 @@ fn workflow_kind(rt: &TokenStream, w: &WorkflowMethod) -> TokenStream {
             execution_timeout: #execution,
             run_timeout: #run,
             on_cancel: #rt::OnCancel::#on_cancel,
+            on_stuck: #on_stuck,
             workflow_retry: #workflow_retry,
             id_reuse: #rt::IdReuse::#id_reuse,
         })

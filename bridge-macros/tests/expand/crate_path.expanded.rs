@@ -56,6 +56,7 @@ const _: () = {
                 execution_timeout: ::core::option::Option::None,
                 run_timeout: ::core::option::Option::None,
                 on_cancel: my_api::bridge_runtime::__private::OnCancel::Cancel,
+                on_stuck: my_api::bridge_runtime::__private::OnStuck::Wait,
                 workflow_retry: ::core::option::Option::None,
                 id_reuse: my_api::bridge_runtime::__private::IdReuse::RejectDuplicate,
             }),

@@ -52,6 +52,7 @@ const _: () = {
                 execution_timeout: ::core::option::Option::None,
                 run_timeout: ::core::option::Option::None,
                 on_cancel: ::bridge_runtime::__private::OnCancel::Cancel,
+                on_stuck: ::bridge_runtime::__private::OnStuck::Wait,
                 workflow_retry: ::core::option::Option::None,
                 id_reuse: ::bridge_runtime::__private::IdReuse::RejectDuplicate,
             }),
@@ -110,6 +111,7 @@ const _: () = {
                     ::core::time::Duration::from_millis(1500),
                 ),
                 on_cancel: ::bridge_runtime::__private::OnCancel::Cancel,
+                on_stuck: ::bridge_runtime::__private::OnStuck::Wait,
                 workflow_retry: ::core::option::Option::Some(::bridge_runtime::__private::RetrySpec {
                     initial_interval: ::core::option::Option::None,
                     backoff_coefficient: ::core::option::Option::Some(2.0),

@@ -58,6 +58,7 @@ const _: () = {
                 execution_timeout: ::core::option::Option::None,
                 run_timeout: ::core::option::Option::None,
                 on_cancel: ::bridge_runtime::__private::OnCancel::Cancel,
+                on_stuck: ::bridge_runtime::__private::OnStuck::Wait,
                 workflow_retry: ::core::option::Option::Some(::bridge_runtime::__private::RetrySpec {
                     initial_interval: ::core::option::Option::Some(
                         ::core::time::Duration::from_secs(1),

@@ -52,6 +52,7 @@ const _: () = {
                 execution_timeout: ::core::option::Option::None,
                 run_timeout: ::core::option::Option::None,
                 on_cancel: ::bridge_runtime::__private::OnCancel::Cancel,
+                on_stuck: ::bridge_runtime::__private::OnStuck::Wait,
                 workflow_retry: ::core::option::Option::None,
                 id_reuse: ::bridge_runtime::__private::IdReuse::RejectDuplicate,
             }),

@@ -5,7 +5,7 @@ use super::BridgeShared;
 use crate::{
     ids::{CallSite, default_remote_id, finalize_id},
     metrics::{AttemptGuard, Outcome},
-    spec::{MethodSpec, WorkflowSpec},
+    spec::{MethodSpec, OnStuck, WorkflowSpec},
     wire::{CallHeader, Failure, ROUTING_FIELDS, TRACE_HEADER, WaitProgress},
 };
 use futures::future::BoxFuture;
@@ -58,6 +58,9 @@ pub struct Attempt {
     pub start_args: usize,
     /// How a remote workflow of this call is started, if one is.
     pub remote_start: RemoteStart,
+    /// What the call does while its remote workflow is stuck: the header's override, else the
+    /// method's.
+    pub on_stuck: OnStuck,
     pub metrics: AttemptGuard,
 }
 
@@ -91,6 +94,13 @@ impl Attempt {
         }
         let header = decode_header(spec, &payloads.remove(0))?;
         let trace = ctx.headers().get(TRACE_HEADER).cloned();
+        let on_stuck = match header.fail_stuck_after_ms {
+            Some(0) => OnStuck::Wait,
+            Some(ms) => OnStuck::Fail {
+                after: Duration::from_millis(ms),
+            },
+            None => started_workflow(spec, id).map_or(OnStuck::Wait, |w| w.on_stuck),
+        };
         let remote_start = RemoteStart::of(started_workflow(spec, id), &header, trace);
         let raw_id = remote_id(&shared, spec, &ctx, header.remote_workflow_id, id)?;
         let remote_id = finalize_id(&raw_id, shared.max_id_len);
@@ -119,6 +129,7 @@ impl Attempt {
             payloads,
             start_args,
             remote_start,
+            on_stuck,
         })
     }
 
@@ -174,12 +185,14 @@ impl Attempt {
             remote_workflow_id: self.remote_id.clone(),
             remote_run_id: run_id.map(str::to_owned),
             cluster: self.spec.cluster.to_owned(),
+            stuck: None,
         }
     }
 
     /// Runs `work`, a request to cluster B, while heartbeating ([`heartbeating`]).
     pub async fn requesting<T>(&self, work: impl std::future::Future<Output = T>) -> T {
-        heartbeating(&self.ctx, self.progress(None), &self.metrics, work).await
+        let progress = std::sync::Mutex::new(self.progress(None));
+        heartbeating(&self.ctx, &progress, &self.metrics, work).await
     }
 }
 
@@ -340,7 +353,7 @@ fn heartbeat_ticker(heartbeat_timeout: Option<Duration>) -> tokio::time::Interva
     tokio::time::interval_at(tokio::time::Instant::now() + every, every)
 }
 
-/// Runs `work` while heartbeating `progress`: a request to the destination (a start, a signal,
+/// Runs `work` while heartbeating `progress` (which `work` may update): a request to the destination (a start, a signal,
 /// an update) or the wait for the remote result.
 ///
 /// A bridge that is alive but waiting on the destination, through an outage or a slow answer,
@@ -350,7 +363,7 @@ fn heartbeat_ticker(heartbeat_timeout: Option<Duration>) -> tokio::time::Interva
 /// heartbeat timeout.
 pub async fn heartbeating<T>(
     ctx: &ActivityContext,
-    progress: WaitProgress,
+    progress: &std::sync::Mutex<WaitProgress>,
     attempt: &AttemptGuard,
     work: impl std::future::Future<Output = T>,
 ) -> T {
@@ -360,7 +373,8 @@ pub async fn heartbeating<T>(
         tokio::select! {
             out = &mut work => return out,
             _ = ticker.tick() => {
-                match ctx.record_heartbeat(progress.clone()).await {
+                let details = progress.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                match ctx.record_heartbeat(details).await {
                     Ok(()) => attempt.heartbeat(),
                     Err(e) => warn!(error = %e, "could not record heartbeat"),
                 }

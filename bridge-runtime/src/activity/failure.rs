@@ -241,6 +241,7 @@ mod tests {
             execution_timeout: None,
             run_timeout: None,
             on_cancel: OnCancel::Cancel,
+            on_stuck: crate::spec::OnStuck::Wait,
             workflow_retry: None,
             id_reuse: IdReuse::RejectDuplicate,
         }),

@@ -4,7 +4,8 @@
 //! header, fix the remote workflow id, check the arguments against the declared types, open the
 //! span and the metrics guard. Then one short function of [`parts`] does the part's work on
 //! cluster B: the whole call, a start, a wait, a handle's cancel, a signal- or update-with-start,
-//! a signal, a query or an update. [`failure`] is the one place where what went wrong becomes a
+//! a signal, a query or an update. While a call waits, [`stuck`] looks out for a remote workflow
+//! that makes no progress. [`failure`] is the one place where what went wrong becomes a
 //! [`crate::wire::Failure`].
 //!
 //! Every step is idempotent, so any attempt on any bridge process reaches the same single
@@ -16,6 +17,7 @@
 mod attempt;
 mod failure;
 mod parts;
+mod stuck;
 
 use crate::{
     pool::ClusterPool,

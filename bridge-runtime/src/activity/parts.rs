@@ -5,12 +5,13 @@
 use super::{
     attempt::{Attempt, RemoteStart, heartbeating, json_payload},
     failure::ReadFailure,
+    stuck::Watch,
 };
 use crate::{
     spec::{IdReuse, OnCancel, WorkflowSpec},
     wire::{Failure, RemoteStarted, TRACE_HEADER, UpdateWithStartResult},
 };
-use std::time::Duration;
+use std::{sync::Mutex, time::Duration};
 use temporalio_client::{
     Client, UntypedQuery, UntypedSignal, UntypedUpdate, WorkflowCancelOptions,
     WorkflowDescribeOptions, WorkflowGetResultOptions, WorkflowHandle, WorkflowIdConflictPolicy,
@@ -299,24 +300,52 @@ async fn start_or_attach(
 }
 
 /// Long-polls the remote workflow's close event, heartbeating so that a dead bridge is noticed
-/// within one heartbeat timeout. Follows continue-as-new and retries to the final run.
+/// within one heartbeat timeout, and looking out for a remote workflow that makes no progress
+/// ([`Watch`]). Follows continue-as-new and retries to the final run.
 async fn wait_for(
     client: &Client,
     handle: RemoteHandle,
     a: &Attempt,
     workflow: &WorkflowSpec,
 ) -> Result<RawValue, ActivityError> {
-    let progress = a.progress(handle.run_id());
-    let waited = heartbeating(&a.ctx, progress, &a.metrics, async {
-        tokio::select! {
-            r = handle.get_result(WorkflowGetResultOptions::default()) => Some(r),
-            _ = a.ctx.cancelled() => None,
+    let progress = Mutex::new(a.progress(handle.run_id()));
+    let mut watch = Watch::new(a, client, workflow.queue);
+    let waited = heartbeating(&a.ctx, &progress, &a.metrics, async {
+        let result = handle.get_result(WorkflowGetResultOptions::default());
+        tokio::pin!(result);
+        loop {
+            tokio::select! {
+                r = &mut result => return Waited::Closed(r),
+                _ = a.ctx.cancelled() => return Waited::Cancelled,
+                _ = tokio::time::sleep(watch.next_look()) => {
+                    if let Some(reason) = watch.look(&progress).await {
+                        return Waited::Stuck(reason);
+                    }
+                }
+            }
         }
     })
     .await;
-    let Some(outcome) = waited else {
-        on_cancelled(client, a, workflow.on_cancel).await;
-        return Err(ActivityError::cancelled());
+    drop(watch);
+    let outcome = match waited {
+        Waited::Closed(outcome) => outcome,
+        Waited::Cancelled => {
+            if cancel_requested(&a.ctx).await {
+                let reason = format!("the caller of {} was cancelled", a.spec.label());
+                act_on_remote(client, a, workflow.on_cancel, &reason).await;
+            } else {
+                info!(
+                    "bridge activity stopped without a cancel request; the remote workflow is left for the next attempt"
+                );
+            }
+            return Err(ActivityError::cancelled());
+        }
+        Waited::Stuck(reason) => {
+            warn!(%reason, on_cancel = ?workflow.on_cancel, "failing the stuck call (on_stuck = fail)");
+            let why = format!("{} gave up on a stuck remote workflow", a.spec.label());
+            act_on_remote(client, a, workflow.on_cancel, &why).await;
+            return Err(a.fail(Failure::RemoteStuck, reason));
+        }
     };
     match outcome {
         Ok(raw) => {
@@ -338,42 +367,42 @@ async fn wait_for(
     }
 }
 
-/// The activity was cancelled: act on the remote workflow per `on_cancel`, but only if the
-/// caller asked for it.
-///
-/// The SDK does not say why an activity is cancelled: the caller's request, this bridge shutting
-/// down, or an attempt that the source cluster already timed out all look the same. Only the
-/// first may touch the remote workflow (the others are retried, and the retry attaches to it), so
-/// the bridge asks the source cluster whether this activity is cancel-requested.
-async fn on_cancelled(client: &Client, a: &Attempt, on_cancel: OnCancel) {
-    if !cancel_requested(&a.ctx).await {
-        info!(
-            "bridge activity stopped without a cancel request; the remote workflow is left for the next attempt"
-        );
-        return;
-    }
+/// How a wait ended.
+enum Waited<R> {
+    /// The remote workflow closed (or the long-poll failed).
+    Closed(R),
+    /// The activity was cancelled: by the caller, a shutdown, or a timed-out attempt.
+    Cancelled,
+    /// `on_stuck = "fail"`, and the remote workflow was stuck for `stuck_after`: why.
+    Stuck(String),
+}
+
+/// Cancels, terminates or leaves the remote workflow per `on_cancel`, saying `reason`: for a
+/// caller's cancellation (the SDK does not say why an activity is cancelled, so the caller
+/// checks [`cancel_requested`] first: a shutdown or a timed-out attempt must leave the remote
+/// workflow for the next attempt), or for a stuck call that fails.
+async fn act_on_remote(client: &Client, a: &Attempt, on_cancel: OnCancel, reason: &str) {
     if on_cancel == OnCancel::Abandon {
-        info!("call cancelled; the remote workflow keeps running (on_cancel = abandon)");
+        info!("the remote workflow keeps running (on_cancel = abandon)");
         return;
     }
     let remote = client.get_workflow_handle::<UntypedWorkflow>(&a.remote_id);
-    let reason = format!("the caller of {} was cancelled", a.spec.label());
     let mut backoff = Duration::from_millis(200);
     for attempt in 1..=CANCEL_ATTEMPTS {
         let result = if on_cancel == OnCancel::Terminate {
             let options = WorkflowTerminateOptions::builder()
-                .reason(reason.clone())
+                .reason(reason.to_owned())
                 .build();
             remote.terminate(options).await
         } else {
             let options = WorkflowCancelOptions::builder()
-                .reason(reason.clone())
+                .reason(reason.to_owned())
                 .build();
             remote.cancel(options).await
         };
         match result {
             Ok(()) => {
-                info!(?on_cancel, "call cancelled; acted on the remote workflow");
+                info!(?on_cancel, "acted on the remote workflow");
                 return;
             }
             // Already closed: nothing left to act on.

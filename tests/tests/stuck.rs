@@ -1,0 +1,156 @@
+//! Stuck calls: a remote workflow that makes no progress on cluster B is reported while the
+//! call waits, and with `on_stuck = "fail"` the call fails with `RemoteStuck`, on two real local
+//! clusters with a real bridge process.
+
+use bridge_runtime::testing::{WorkerThread, history};
+use bridge_runtime::wire::WaitProgress;
+use std::time::{Duration, Instant};
+use temporal_bridge_tests::{
+    Harness, NoopWorkflow, PROBE_LATE_QUEUE, StuckCallerWorkflow, run_on_a, wait_for_line,
+};
+use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
+
+const BRIDGE: &str = env!("CARGO_BIN_EXE_test-bridge");
+
+/// The remote workflow id in a `RemoteStuck` error's `Debug`.
+fn remote_id_in(seen: &str) -> String {
+    let (_, rest) = seen
+        .split_once("remote_workflow_id: \"")
+        .unwrap_or_else(|| panic!("no remote id in {seen}"));
+    rest.split('"').next().unwrap().to_owned()
+}
+
+/// `text` without the terminal's colour codes.
+fn strip_colors(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // ESC [ … m
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Whether B's history of `remote_id` holds a cancel request: the default `on_cancel` acted.
+async fn cancel_requested_on_b(h: &Harness, remote_id: &str) -> bool {
+    history(&h.b, remote_id, "")
+        .await
+        .expect("history of B")
+        .iter()
+        .any(|e| {
+            matches!(
+                e.attributes,
+                Some(Attributes::WorkflowExecutionCancelRequestedEventAttributes(
+                    _
+                ))
+            )
+        })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_to_a_queue_no_worker_polls_fails_as_stuck_naming_the_queue() {
+    let h = Harness::start().await;
+    let log = std::env::temp_dir().join(format!("bridge-unserved-{}.log", std::process::id()));
+    let _bridge =
+        h.spawn_bridge_process_logged(BRIDGE, &[("RUST_LOG", "bridge_runtime=info")], &log);
+
+    let (seen, _) = run_on_a(&h, StuckCallerWorkflow::run, "unserved".into(), "unserved").await;
+    assert!(seen.starts_with("RemoteStuck"), "{seen}");
+    assert!(
+        seen.contains("no worker polls task queue `probe-nobody` on cluster `b`"),
+        "{seen}"
+    );
+    wait_for_line(&log, "remote workflow is stuck", Duration::from_secs(30)).await;
+    let text = strip_colors(&std::fs::read_to_string(&log).unwrap());
+    let warn = text
+        .lines()
+        .find(|l| l.contains("remote workflow is stuck"))
+        .unwrap();
+    for part in [
+        "WARN",
+        "cluster=\"b\"",
+        "queue=\"probe-nobody\"",
+        "no worker polls",
+    ] {
+        assert!(warn.contains(part), "`{part}` in {warn}");
+    }
+    // The remote workflow was handled per `on_cancel` (cancel, the default).
+    assert!(
+        cancel_requested_on_b(&h, &remote_id_in(&seen)).await,
+        "{seen}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_whose_callee_cannot_decode_its_input_fails_as_stuck_with_the_workers_error() {
+    let h = Harness::start().await;
+    let _bridge = h.spawn_bridge_process(BRIDGE);
+
+    // The bridge's own argument check passes: the trait says the input is a number. B's
+    // `GateWorkflow` takes a string, so each of its workflow tasks fails to decode it.
+    let (seen, _) = run_on_a(&h, StuckCallerWorkflow::run, "drifted".into(), "drifted").await;
+    assert!(seen.starts_with("RemoteStuck"), "{seen}");
+    assert!(seen.contains("keeps failing (attempt"), "{seen}");
+    // The reason is the worker's own message, from B's history. (The Rust SDK's says only that
+    // it could not create the workflow; other SDKs' messages name the decode error.)
+    assert!(seen.contains("Failed to create workflow"), "{seen}");
+    assert!(
+        cancel_requested_on_b(&h, &remote_id_in(&seen)).await,
+        "{seen}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_waiting_call_reports_a_missing_worker_and_completes_when_one_comes() {
+    let h = Harness::start().await;
+    let _bridge = h.spawn_bridge_process(BRIDGE);
+    let handle =
+        h.a.start_workflow(
+            StuckCallerWorkflow::run,
+            "late".to_owned(),
+            temporalio_client::WorkflowStartOptions::new(temporal_bridge_tests::A_QUEUE, "late")
+                .build(),
+        )
+        .await
+        .expect("start on A");
+
+    // The reason reaches A, in the bridge activity's heartbeat details.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let reason = loop {
+        let pending = h.pending_activities_on_a("late").await;
+        let stuck = pending.iter().find_map(|p| {
+            let payload = p.heartbeat_details.as_ref()?.payloads.first()?;
+            serde_json::from_slice::<WaitProgress>(&payload.data)
+                .ok()?
+                .stuck
+        });
+        if let Some(reason) = stuck {
+            break reason;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no stuck reason on A's pending activity: {pending:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(
+        reason.contains("no worker polls task queue `probe-late` on cluster `b`"),
+        "{reason}"
+    );
+
+    // The worker comes: the call, which waited (the default), completes normally.
+    let options = temporalio_sdk::WorkerOptions::new(PROBE_LATE_QUEUE)
+        .register_workflow::<NoopWorkflow>()
+        .unwrap()
+        .build();
+    let _late = WorkerThread::sdk("probe-late", h.b.clone(), options);
+    assert_eq!(temporal_bridge_tests::result_of(&handle).await, "ok: 8");
+}
