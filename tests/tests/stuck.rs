@@ -6,11 +6,27 @@ use bridge_runtime::testing::{WorkerThread, history};
 use bridge_runtime::wire::WaitProgress;
 use std::time::{Duration, Instant};
 use temporal_bridge_tests::{
-    Harness, NoopWorkflow, PROBE_LATE_QUEUE, StuckCallerWorkflow, run_on_a, wait_for_line,
+    A_QUEUE, Harness, NoopWorkflow, PROBE_LATE_QUEUE, StuckCallerWorkflow, result_of, wait_for_line,
 };
+use temporalio_client::{Client, WorkflowHandle, WorkflowStartOptions};
+use temporalio_common::HasWorkflowDefinition;
 use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
 
 const BRIDGE: &str = env!("CARGO_BIN_EXE_test-bridge");
+
+/// Starts `StuckCallerWorkflow` on A with `kind` (also its workflow id).
+async fn start_on_a(
+    h: &Harness,
+    kind: &str,
+) -> WorkflowHandle<Client, impl HasWorkflowDefinition<Output = String>> {
+    h.a.start_workflow(
+        StuckCallerWorkflow::run,
+        kind.to_owned(),
+        WorkflowStartOptions::new(A_QUEUE, kind).build(),
+    )
+    .await
+    .expect("start on A")
+}
 
 /// The remote workflow id in a `RemoteStuck` error's `Debug`.
 fn remote_id_in(seen: &str) -> String {
@@ -62,13 +78,21 @@ async fn a_call_to_a_queue_no_worker_polls_fails_as_stuck_naming_the_queue() {
     let _bridge =
         h.spawn_bridge_process_logged(BRIDGE, &[("RUST_LOG", "bridge_runtime=info")], &log);
 
-    let (seen, _) = run_on_a(&h, StuckCallerWorkflow::run, "unserved".into(), "unserved").await;
+    let started = Instant::now();
+    let handle = start_on_a(&h, "unserved").await;
+    wait_for_line(&log, "remote workflow is stuck", Duration::from_secs(60)).await;
+    let warned = started.elapsed();
+    let seen = result_of(&handle).await;
+    // Figures for the record, not assertions: a slow machine takes longer.
+    eprintln!(
+        "no worker: first WARN after {warned:?}, RemoteStuck after {:?}",
+        started.elapsed()
+    );
     assert!(seen.starts_with("RemoteStuck"), "{seen}");
     assert!(
         seen.contains("no worker polls task queue `probe-nobody` on cluster `b`"),
         "{seen}"
     );
-    wait_for_line(&log, "remote workflow is stuck", Duration::from_secs(30)).await;
     let text = strip_colors(&std::fs::read_to_string(&log).unwrap());
     let warn = text
         .lines()
@@ -92,11 +116,21 @@ async fn a_call_to_a_queue_no_worker_polls_fails_as_stuck_naming_the_queue() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_whose_callee_cannot_decode_its_input_fails_as_stuck_with_the_workers_error() {
     let h = Harness::start().await;
-    let _bridge = h.spawn_bridge_process(BRIDGE);
+    let log = std::env::temp_dir().join(format!("bridge-drifted-{}.log", std::process::id()));
+    let _bridge =
+        h.spawn_bridge_process_logged(BRIDGE, &[("RUST_LOG", "bridge_runtime=info")], &log);
 
     // The bridge's own argument check passes: the trait says the input is a number. B's
     // `GateWorkflow` takes a string, so each of its workflow tasks fails to decode it.
-    let (seen, _) = run_on_a(&h, StuckCallerWorkflow::run, "drifted".into(), "drifted").await;
+    let started = Instant::now();
+    let handle = start_on_a(&h, "drifted").await;
+    wait_for_line(&log, "remote workflow is stuck", Duration::from_secs(60)).await;
+    let warned = started.elapsed();
+    let seen = result_of(&handle).await;
+    eprintln!(
+        "drifted callee: first WARN after {warned:?}, RemoteStuck after {:?}",
+        started.elapsed()
+    );
     assert!(seen.starts_with("RemoteStuck"), "{seen}");
     assert!(seen.contains("keeps failing (attempt"), "{seen}");
     // The reason is the worker's own message, from B's history. (The Rust SDK's says only that
@@ -112,15 +146,7 @@ async fn a_call_whose_callee_cannot_decode_its_input_fails_as_stuck_with_the_wor
 async fn a_waiting_call_reports_a_missing_worker_and_completes_when_one_comes() {
     let h = Harness::start().await;
     let _bridge = h.spawn_bridge_process(BRIDGE);
-    let handle =
-        h.a.start_workflow(
-            StuckCallerWorkflow::run,
-            "late".to_owned(),
-            temporalio_client::WorkflowStartOptions::new(temporal_bridge_tests::A_QUEUE, "late")
-                .build(),
-        )
-        .await
-        .expect("start on A");
+    let handle = start_on_a(&h, "late").await;
 
     // The reason reaches A, in the bridge activity's heartbeat details.
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -152,5 +178,5 @@ async fn a_waiting_call_reports_a_missing_worker_and_completes_when_one_comes() 
         .unwrap()
         .build();
     let _late = WorkerThread::sdk("probe-late", h.b.clone(), options);
-    assert_eq!(temporal_bridge_tests::result_of(&handle).await, "ok: 8");
+    assert_eq!(result_of(&handle).await, "ok: 8");
 }
