@@ -1,6 +1,7 @@
 //! Fixtures of the integration tests: a contract with probe workflows on cluster B, caller
 //! workflows on cluster A, and helpers that start real clusters, workers and bridge processes.
 
+pub mod http;
 pub mod tls;
 
 use bridge_runtime::{

@@ -2,11 +2,14 @@
 //! call waits, and with `on_stuck = "fail"` the call fails with `RemoteStuck`, on two real local
 //! clusters with a real bridge process.
 
+use bridge_runtime::BridgeWorker;
 use bridge_runtime::testing::{WorkerThread, history};
 use bridge_runtime::wire::WaitProgress;
 use std::time::{Duration, Instant};
+use temporal_bridge_tests::http::{free_address, sample, scrape, wait_for};
 use temporal_bridge_tests::{
-    A_QUEUE, Harness, NoopWorkflow, PROBE_LATE_QUEUE, StuckCallerWorkflow, result_of, wait_for_line,
+    A_QUEUE, Harness, NoopWorkflow, PROBE_LATE_QUEUE, ProbeBridge, StuckCallerWorkflow, result_of,
+    wait_for_line,
 };
 use temporalio_client::{Client, WorkflowHandle, WorkflowStartOptions};
 use temporalio_common::HasWorkflowDefinition;
@@ -145,7 +148,14 @@ async fn a_call_whose_callee_cannot_decode_its_input_fails_as_stuck_with_the_wor
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_waiting_call_reports_a_missing_worker_and_completes_when_one_comes() {
     let h = Harness::start().await;
-    let _bridge = h.spawn_bridge_process(BRIDGE);
+    let metrics = free_address();
+    let _bridge = WorkerThread::bridge(
+        "bridge",
+        BridgeWorker::new(h.clusters.pool(), "a")
+            .register(ProbeBridge)
+            .metrics_address(metrics.parse().unwrap()),
+    );
+    wait_for(&metrics, "/metrics", 200).await;
     let handle = start_on_a(&h, "late").await;
 
     // The reason reaches A, in the bridge activity's heartbeat details.
@@ -171,6 +181,12 @@ async fn a_waiting_call_reports_a_missing_worker_and_completes_when_one_comes() 
         reason.contains("no worker polls task queue `probe-late` on cluster `b`"),
         "{reason}"
     );
+    let stuck_calls = |text: &str| {
+        let labels = ["method=\"Probe.served_late\"", "reason=\"no_poller\""];
+        sample(text, "temporal_bridge_remote_stuck", &labels)
+    };
+    let during = scrape(&metrics).await;
+    assert_eq!(stuck_calls(&during), Some(1.0), "{during}");
 
     // The worker comes: the call, which waited (the default), completes normally.
     let options = temporalio_sdk::WorkerOptions::new(PROBE_LATE_QUEUE)
@@ -179,4 +195,6 @@ async fn a_waiting_call_reports_a_missing_worker_and_completes_when_one_comes() 
         .build();
     let _late = WorkerThread::sdk("probe-late", h.b.clone(), options);
     assert_eq!(result_of(&handle).await, "ok: 8");
+    let after = scrape(&metrics).await;
+    assert_eq!(stuck_calls(&after), Some(0.0), "{after}");
 }
