@@ -153,6 +153,28 @@ pub struct WaitProgress {
     pub stuck: Option<String>,
 }
 
+/// The memo key under which the bridge records, on every execution it starts on cluster B, who
+/// started it: an [`Origin`]. Operators on B see it in the UI and in
+/// `temporal workflow describe`.
+pub const ORIGIN_MEMO: &str = "temporal_bridge_origin";
+
+/// Who started an execution on cluster B through a bridge (the [`ORIGIN_MEMO`] memo).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Origin {
+    /// The bridge's source cluster, by its pool name.
+    pub source_cluster: String,
+    /// The calling workflow's namespace on the source cluster.
+    pub namespace: String,
+    /// The calling workflow's id, when the call came from a workflow.
+    #[serde(default)]
+    pub workflow_id: Option<String>,
+    /// The calling workflow's run id, when the call came from a workflow.
+    #[serde(default)]
+    pub run_id: Option<String>,
+    /// The `#[remote_workflow]` method whose workflow this is, as `Trait.method`.
+    pub method: String,
+}
+
 /// Details attached to every bridge failure, so that callers in any SDK can read them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FailureDetails {

@@ -111,6 +111,26 @@ async fn happy_path_returns_b_result_under_the_deterministic_id() {
         "{expected}"
     );
     assert_eq!(count_executions(&h.b, &expected).await.unwrap(), 1);
+
+    // The execution on B says who started it, in its memo.
+    let remote = temporal_bridge_tests::describe(&h.b, &expected).await;
+    let memo = remote
+        .workflow_execution_info
+        .and_then(|i| i.memo)
+        .expect("a memo on B's execution");
+    let origin: bridge_runtime::wire::Origin =
+        serde_json::from_slice(&memo.fields[bridge_runtime::wire::ORIGIN_MEMO].data)
+            .expect("the origin memo is JSON");
+    assert_eq!(
+        origin,
+        bridge_runtime::wire::Origin {
+            source_cluster: "a".into(),
+            namespace: "default".into(),
+            workflow_id: Some("happy".into()),
+            run_id: Some(run_id.clone()),
+            method: "Probe.echo".into(),
+        }
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

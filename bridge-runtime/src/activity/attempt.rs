@@ -6,7 +6,7 @@ use crate::{
     ids::{CallSite, default_remote_id, finalize_id},
     metrics::{AttemptGuard, Outcome},
     spec::{MethodSpec, OnStuck, WorkflowSpec},
-    wire::{CallHeader, Failure, ROUTING_FIELDS, TRACE_HEADER, WaitProgress},
+    wire::{CallHeader, Failure, Origin, ROUTING_FIELDS, TRACE_HEADER, WaitProgress},
 };
 use futures::future::BoxFuture;
 use std::{sync::Arc, time::Duration};
@@ -72,6 +72,8 @@ pub struct RemoteStart {
     /// The `_tracer-data` header of the caller's activity, passed on to the remote start so
     /// that one trace spans both clusters (see [`TRACE_HEADER`]).
     pub trace: Option<Payload>,
+    /// Who starts it, recorded in its [`crate::wire::ORIGIN_MEMO`] memo.
+    pub origin: Origin,
 }
 
 impl Attempt {
@@ -94,6 +96,14 @@ impl Attempt {
         }
         let header = decode_header(spec, &payloads.remove(0))?;
         let trace = ctx.headers().get(TRACE_HEADER).cloned();
+        let info = ctx.info();
+        let origin = Origin {
+            source_cluster: shared.source_cluster.clone(),
+            namespace: info.namespace.clone(),
+            workflow_id: info.workflow_id.clone(),
+            run_id: info.workflow_run_id.clone(),
+            method: started_method(spec, id).label().to_owned(),
+        };
         let on_stuck = match header.fail_stuck_after_ms {
             Some(0) => OnStuck::Wait,
             Some(ms) => OnStuck::Fail {
@@ -101,7 +111,7 @@ impl Attempt {
             },
             None => started_workflow(spec, id).map_or(OnStuck::Wait, |w| w.on_stuck),
         };
-        let remote_start = RemoteStart::of(started_workflow(spec, id), &header, trace);
+        let remote_start = RemoteStart::of(started_workflow(spec, id), &header, trace, origin);
         let raw_id = remote_id(&shared, spec, &ctx, header.remote_workflow_id, id)?;
         let remote_id = finalize_id(&raw_id, shared.max_id_len);
         let start_args = header.start_args.unwrap_or(0).min(payloads.len());
@@ -203,6 +213,7 @@ impl RemoteStart {
         workflow: Option<&WorkflowSpec>,
         header: &CallHeader,
         trace: Option<Payload>,
+        origin: Origin,
     ) -> RemoteStart {
         let declared = |pick: fn(&WorkflowSpec) -> Option<Duration>| workflow.and_then(pick);
         RemoteStart {
@@ -215,16 +226,22 @@ impl RemoteStart {
                 .map(Duration::from_millis)
                 .or(declared(|w| w.run_timeout)),
             trace,
+            origin,
         }
+    }
+}
+
+/// The workflow method a part of `spec` may start: its own, or its with-start workflow method.
+fn started_method(spec: &'static MethodSpec, id: IdRule) -> &'static MethodSpec {
+    match id {
+        IdRule::DefaultOfStartedWorkflow => spec.with_start().unwrap_or(spec),
+        IdRule::Required | IdRule::DefaultForWorkflows => spec,
     }
 }
 
 /// The workflow a part of `spec` may start: its own, or its with-start workflow's.
 fn started_workflow(spec: &'static MethodSpec, id: IdRule) -> Option<&'static WorkflowSpec> {
-    match id {
-        IdRule::DefaultOfStartedWorkflow => spec.with_start().and_then(MethodSpec::workflow),
-        IdRule::Required | IdRule::DefaultForWorkflows => spec.workflow(),
-    }
+    started_method(spec, id).workflow()
 }
 
 /// The header's id, or the default id of the workflow method the part starts, derived from

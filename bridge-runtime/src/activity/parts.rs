@@ -9,7 +9,7 @@ use super::{
 };
 use crate::{
     spec::{IdReuse, OnCancel, WorkflowSpec},
-    wire::{Failure, RemoteStarted, TRACE_HEADER, UpdateWithStartResult},
+    wire::{Failure, ORIGIN_MEMO, RemoteStarted, TRACE_HEADER, UpdateWithStartResult},
 };
 use std::{sync::Mutex, time::Duration};
 use temporalio_client::{
@@ -20,7 +20,7 @@ use temporalio_client::{
     errors::{WorkflowInteractionError, WorkflowStartError},
 };
 use temporalio_common::{
-    UntypedWorkflow,
+    MemoValues, UntypedWorkflow,
     data_converters::RawValue,
     protos::temporal::api::{
         common::v1::{Header, Payload},
@@ -182,6 +182,7 @@ pub(super) async fn update_with_start(
     .maybe_execution_timeout(a.remote_start.execution)
     .maybe_run_timeout(a.remote_start.run)
     .maybe_retry_policy(workflow.workflow_retry.map(|r| r.to_policy(&[])))
+    .memo(origin_memo(&a.remote_start))
     .update_id(format!(
         "{}/update/{}",
         a.remote_id,
@@ -255,7 +256,15 @@ fn start_options(
         .maybe_header(start.trace.clone().map(|trace| Header {
             fields: [(TRACE_HEADER.to_owned(), trace)].into(),
         }))
+        .memo(origin_memo(start))
         .build()
+}
+
+/// The memo that marks an execution as started by this bridge, for this call ([`ORIGIN_MEMO`]).
+fn origin_memo(start: &RemoteStart) -> MemoValues {
+    let mut memo = MemoValues::new();
+    memo.insert(ORIGIN_MEMO, start.origin.clone());
+    memo
 }
 
 fn id_reuse_policy(workflow: &WorkflowSpec) -> WorkflowIdReusePolicy {
