@@ -58,20 +58,30 @@ fn strip_colors(text: &str) -> String {
     out
 }
 
-/// Whether B's history of `remote_id` holds a cancel request: the default `on_cancel` acted.
-async fn cancel_requested_on_b(h: &Harness, remote_id: &str) -> bool {
-    history(&h.b, remote_id, "")
-        .await
-        .expect("history of B")
-        .iter()
-        .any(|e| {
+/// Waits until B's history of `remote_id` holds a cancel request: the default `on_cancel`
+/// acted. B writes the event once no workflow task is in flight, which for a task that keeps
+/// failing is when the running attempt times out: hence a wait, not one read.
+async fn wait_cancel_requested_on_b(h: &Harness, remote_id: &str) {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let events = history(&h.b, remote_id, "").await.expect("history of B");
+        let requested = events.iter().any(|e| {
             matches!(
                 e.attributes,
                 Some(Attributes::WorkflowExecutionCancelRequestedEventAttributes(
                     _
                 ))
             )
-        })
+        });
+        if requested {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no cancel request in B's history of {remote_id}: {events:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -110,10 +120,7 @@ async fn a_call_to_a_queue_no_worker_polls_fails_as_stuck_naming_the_queue() {
         assert!(warn.contains(part), "`{part}` in {warn}");
     }
     // The remote workflow was handled per `on_cancel` (cancel, the default).
-    assert!(
-        cancel_requested_on_b(&h, &remote_id_in(&seen)).await,
-        "{seen}"
-    );
+    wait_cancel_requested_on_b(&h, &remote_id_in(&seen)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -139,10 +146,7 @@ async fn a_call_whose_callee_cannot_decode_its_input_fails_as_stuck_with_the_wor
     // The reason is the worker's own message, from B's history. (The Rust SDK's says only that
     // it could not create the workflow; other SDKs' messages name the decode error.)
     assert!(seen.contains("Failed to create workflow"), "{seen}");
-    assert!(
-        cancel_requested_on_b(&h, &remote_id_in(&seen)).await,
-        "{seen}"
-    );
+    wait_cancel_requested_on_b(&h, &remote_id_in(&seen)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

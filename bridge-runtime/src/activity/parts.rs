@@ -323,11 +323,17 @@ async fn wait_for(
         let result = handle.get_result(WorkflowGetResultOptions::default());
         tokio::pin!(result);
         loop {
+            // The look is a branch of its own, so that the result and a cancellation are seen
+            // while it waits on cluster B.
+            let look = async {
+                tokio::time::sleep(watch.next_look()).await;
+                watch.look(&progress).await
+            };
             tokio::select! {
                 r = &mut result => return Waited::Closed(r),
                 _ = a.ctx.cancelled() => return Waited::Cancelled,
-                _ = tokio::time::sleep(watch.next_look()) => {
-                    if let Some(reason) = watch.look(&progress).await {
+                stuck = look => {
+                    if let Some(reason) = stuck {
                         return Waited::Stuck(reason);
                     }
                 }

@@ -45,6 +45,16 @@ const STEADY_EVERY: Duration = Duration::from_secs(60);
 /// The least time between two WARN lines of one stuck call.
 const WARN_EVERY: Duration = Duration::from_secs(60);
 
+/// What one look found.
+enum Found {
+    /// The remote workflow makes progress, or has closed.
+    Fine,
+    /// It is stuck.
+    Stuck(Stuck),
+    /// Cluster B did not answer: no news, the state stays as it was.
+    Unknown,
+}
+
 /// Why a remote workflow makes no progress.
 enum Stuck {
     /// Its workflow task was never picked up, and no worker polls its queue.
@@ -65,8 +75,8 @@ impl Stuck {
     fn describe(&self, queue: &str, cluster: &str) -> String {
         match self {
             Stuck::NoPoller => format!(
-                "no worker polls task queue `{queue}` on cluster `{cluster}`: its first workflow \
-                 task is waiting to be picked up"
+                "no worker polls task queue `{queue}` on cluster `{cluster}`: its workflow task \
+                 is waiting to be picked up"
             ),
             Stuck::TaskFailing { attempt, message } => format!(
                 "its workflow task on cluster `{cluster}` keeps failing (attempt {attempt}): \
@@ -103,7 +113,8 @@ impl<'a> Watch<'a> {
     }
 
     /// Until the next look: the heartbeat timeout (so that a stuck call is noticed within about
-    /// two), and once a minute after [`EAGER_LOOKS`] looks found nothing.
+    /// two), and once a minute after [`EAGER_LOOKS`] looks, or while a call that waits anyway is
+    /// stuck (stuck calls tend to be stuck together, and B is then in trouble already).
     pub(super) fn next_look(&self) -> Duration {
         let eager = self
             .a
@@ -112,10 +123,12 @@ impl<'a> Watch<'a> {
             .heartbeat_timeout
             .unwrap_or(Duration::from_secs(5))
             .clamp(Duration::from_secs(1), STEADY_EVERY);
-        if self.looks < EAGER_LOOKS || self.stuck.is_some() {
-            eager
-        } else {
-            STEADY_EVERY
+        let failing = matches!(self.on_stuck, OnStuck::Fail { .. });
+        match &self.stuck {
+            Some(_) if failing => eager,
+            Some(_) => STEADY_EVERY,
+            None if self.looks < EAGER_LOOKS => eager,
+            None => STEADY_EVERY,
         }
     }
 
@@ -123,14 +136,17 @@ impl<'a> Watch<'a> {
     /// metric. Returns the reason when the call must now fail (`on_stuck = "fail"`).
     pub(super) async fn look(&mut self, progress: &Mutex<WaitProgress>) -> Option<String> {
         self.looks += 1;
-        let found = diagnose(self.client, &self.a.remote_id, self.queue).await;
         let cluster = self.a.spec.cluster;
-        let Some(found) = found else {
-            if self.stuck.take().is_some() {
-                info!("remote workflow makes progress again");
-                lock(progress).stuck = None;
+        let found = match diagnose(self.client, &self.a.remote_id, self.queue).await {
+            Found::Stuck(found) => found,
+            Found::Unknown => return None,
+            Found::Fine => {
+                if self.stuck.take().is_some() {
+                    info!("remote workflow makes progress again");
+                    lock(progress).stuck = None;
+                }
+                return None;
             }
-            return None;
         };
         let reason = found.describe(self.queue, cluster);
         let since = match &self.stuck {
@@ -164,32 +180,37 @@ fn lock(progress: &Mutex<WaitProgress>) -> std::sync::MutexGuard<'_, WaitProgres
 }
 
 /// What keeps the running workflow `remote_id` from progress, if anything. Trouble asking is
-/// not an answer: the wait itself reports transport errors.
-async fn diagnose(client: &Client, remote_id: &str, queue: &str) -> Option<Stuck> {
+/// not an answer ([`Found::Unknown`]): the wait itself reports transport errors.
+async fn diagnose(client: &Client, remote_id: &str, queue: &str) -> Found {
     let handle = client.get_workflow_handle::<UntypedWorkflow>(remote_id);
-    let description = handle
-        .describe(WorkflowDescribeOptions::default())
-        .await
-        .ok()?
-        .raw_description;
+    let Ok(description) = handle.describe(WorkflowDescribeOptions::default()).await else {
+        return Found::Unknown;
+    };
+    let description = description.raw_description;
     let running = description
         .workflow_execution_info
         .as_ref()
         .is_some_and(|i| i.status() == WorkflowExecutionStatus::Running);
-    let pending = description.pending_workflow_task.filter(|_| running)?;
+    let Some(pending) = description.pending_workflow_task.filter(|_| running) else {
+        return Found::Fine;
+    };
     if pending.attempt >= FAILING_ATTEMPT {
         let message = last_task_failure(client, remote_id)
             .await
             .unwrap_or_else(|| "the worker's failure message is not in the history".to_owned());
-        return Some(Stuck::TaskFailing {
+        return Found::Stuck(Stuck::TaskFailing {
             attempt: pending.attempt,
             message,
         });
     }
-    if pending.started_time.is_none() && !has_live_poller(client, queue).await? {
-        return Some(Stuck::NoPoller);
+    if pending.started_time.is_some() {
+        return Found::Fine;
     }
-    None
+    match has_live_poller(client, queue).await {
+        Some(false) => Found::Stuck(Stuck::NoPoller),
+        Some(true) => Found::Fine,
+        None => Found::Unknown,
+    }
 }
 
 /// The message of the remote workflow's latest workflow task failure, from its history.
@@ -212,10 +233,20 @@ async fn last_task_failure(client: &Client, remote_id: &str) -> Option<String> {
     .ok()?
     .into_inner()
     .history?;
-    let failure = history.events.iter().find_map(|e| match &e.attributes {
-        Some(Attributes::WorkflowTaskFailedEventAttributes(f)) => f.failure.as_ref(),
-        _ => None,
-    })?;
+    // Newest first; a completed task before any failure means the failures are not the latest.
+    let failure = history
+        .events
+        .iter()
+        .take_while(|e| {
+            !matches!(
+                e.attributes,
+                Some(Attributes::WorkflowTaskCompletedEventAttributes(_))
+            )
+        })
+        .find_map(|e| match &e.attributes {
+            Some(Attributes::WorkflowTaskFailedEventAttributes(f)) => f.failure.as_ref(),
+            _ => None,
+        })?;
     // The SDKs put the specific reason (a decode error, a panic's message) in the causes.
     let mut messages = vec![failure.message.clone()];
     let mut cause = failure.cause.as_deref();
