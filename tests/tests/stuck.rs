@@ -84,33 +84,41 @@ async fn wait_cancel_requested_on_b(h: &Harness, remote_id: &str) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_call_to_a_queue_no_worker_polls_fails_as_stuck_naming_the_queue() {
-    let h = Harness::start().await;
-    let log = std::env::temp_dir().join(format!("bridge-unserved-{}.log", std::process::id()));
+/// Runs the `kind` stuck call through a bridge process that logs to a file, and returns its
+/// outcome and the bridge's first WARN line about it (colours stripped). The time to that line
+/// and to the outcome are printed: figures for the record, not assertions, since a slow machine
+/// takes longer.
+async fn stuck_call(h: &Harness, kind: &str) -> (String, String) {
+    let log = std::env::temp_dir().join(format!("bridge-{kind}-{}.log", std::process::id()));
     let _bridge =
         h.spawn_bridge_process_logged(BRIDGE, &[("RUST_LOG", "bridge_runtime=info")], &log);
-
     let started = Instant::now();
-    let handle = start_on_a(&h, "unserved").await;
+    let handle = start_on_a(h, kind).await;
     wait_for_line(&log, "remote workflow is stuck", Duration::from_secs(60)).await;
     let warned = started.elapsed();
     let seen = result_of(&handle).await;
-    // Figures for the record, not assertions: a slow machine takes longer.
     eprintln!(
-        "no worker: first WARN after {warned:?}, RemoteStuck after {:?}",
+        "{kind}: first WARN after {warned:?}, RemoteStuck after {:?}",
         started.elapsed()
-    );
-    assert!(seen.starts_with("RemoteStuck"), "{seen}");
-    assert!(
-        seen.contains("no worker polls task queue `probe-nobody` on cluster `b`"),
-        "{seen}"
     );
     let text = strip_colors(&std::fs::read_to_string(&log).unwrap());
     let warn = text
         .lines()
         .find(|l| l.contains("remote workflow is stuck"))
-        .unwrap();
+        .unwrap()
+        .to_owned();
+    (seen, warn)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_to_a_queue_no_worker_polls_fails_as_stuck_naming_the_queue() {
+    let h = Harness::start().await;
+    let (seen, warn) = stuck_call(&h, "unserved").await;
+    assert!(seen.starts_with("RemoteStuck"), "{seen}");
+    assert!(
+        seen.contains("no worker polls task queue `probe-nobody` on cluster `b`"),
+        "{seen}"
+    );
     for part in [
         "WARN",
         "cluster=\"b\"",
@@ -126,23 +134,12 @@ async fn a_call_to_a_queue_no_worker_polls_fails_as_stuck_naming_the_queue() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_whose_callee_cannot_decode_its_input_fails_as_stuck_with_the_workers_error() {
     let h = Harness::start().await;
-    let log = std::env::temp_dir().join(format!("bridge-drifted-{}.log", std::process::id()));
-    let _bridge =
-        h.spawn_bridge_process_logged(BRIDGE, &[("RUST_LOG", "bridge_runtime=info")], &log);
-
     // The bridge's own argument check passes: the trait says the input is a number. B's
     // `GateWorkflow` takes a string, so each of its workflow tasks fails to decode it.
-    let started = Instant::now();
-    let handle = start_on_a(&h, "drifted").await;
-    wait_for_line(&log, "remote workflow is stuck", Duration::from_secs(60)).await;
-    let warned = started.elapsed();
-    let seen = result_of(&handle).await;
-    eprintln!(
-        "drifted callee: first WARN after {warned:?}, RemoteStuck after {:?}",
-        started.elapsed()
-    );
+    let (seen, warn) = stuck_call(&h, "drifted").await;
     assert!(seen.starts_with("RemoteStuck"), "{seen}");
     assert!(seen.contains("keeps failing (attempt"), "{seen}");
+    assert!(warn.contains("keeps failing"), "{warn}");
     // The reason is the worker's own message, from B's history. (The Rust SDK's says only that
     // it could not create the workflow; other SDKs' messages name the decode error.)
     assert!(seen.contains("Failed to create workflow"), "{seen}");
