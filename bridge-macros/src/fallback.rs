@@ -1,5 +1,5 @@
-//! What `#[bridge]` emits beside its errors: the `…Caller` and `…Bridge` types with the
-//! callers' signatures and no bodies to speak of, so that call sites keep resolving in an IDE
+//! What `#[bridge]` emits beside its errors: the `…Caller`, `…Bridge` and `…Callee` types with
+//! the functions' signatures and no bodies to speak of, so that call sites keep resolving in an IDE
 //! and rustc reports only the faulty attribute, not every use of the trait's API.
 //!
 //! The stubs are built from the trait's signatures alone, without the model: a method whose
@@ -42,6 +42,7 @@ pub(crate) fn stubs(
     let trait_name = item.ident.to_string();
     let caller = format_ident!("{}Caller", item.ident);
     let bridge = format_ident!("{}Bridge", item.ident);
+    let callee = format_ident!("{}Callee", item.ident);
     let methods: Vec<(Readable, &HelperUse)> = trait_fns(item)
         .zip(helpers)
         .filter_map(|(f, helper)| Some((readable(f)?, helper.as_ref()?)))
@@ -60,6 +61,9 @@ pub(crate) fn stubs(
         .filter(|(name, _)| names.insert(name.to_string()))
         .map(|(_, stub)| stub)
         .collect();
+    let callee_fns = methods
+        .iter()
+        .map(|(m, helper)| callee_stub(rt, m, helper.which));
     quote! {
         #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug, ::core::default::Default)]
         #vis struct #bridge;
@@ -67,11 +71,20 @@ pub(crate) fn stubs(
         #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug, ::core::default::Default)]
         #vis struct #caller;
 
+        #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug, ::core::default::Default)]
+        #vis struct #callee;
+
         const _: () = {
             #[automatically_derived]
             #[allow(unused_variables, clippy::unused_async)]
             impl #caller {
                 #( #fns )*
+            }
+
+            #[automatically_derived]
+            #[allow(unused_variables)]
+            impl #callee {
+                #( #callee_fns )*
             }
 
             #[automatically_derived]
@@ -244,6 +257,28 @@ fn caller_stubs(rt: &TokenStream, m: &Readable, helper: &str) -> Vec<(Ident, Tok
             },
         ),
     ]
+}
+
+/// The `…Callee` function of a method of kind `helper`, with an unreachable body.
+fn callee_stub(rt: &TokenStream, m: &Readable, helper: &str) -> TokenStream {
+    let (name, body, options) = (m.name, unreachable_body(), local("options"));
+    let result = quote! { ::core::result::Result<(), #rt::CalleeError> };
+    if helper == "remote_workflow" {
+        return quote! {
+            pub fn #name<__BridgeWorkflow>(#options: &mut #rt::WorkerOptions) -> #result {
+                #body
+            }
+        };
+    }
+    let handler = local("handler");
+    quote! {
+        pub fn #name(
+            #options: &#rt::WorkerOptions,
+            #handler: impl ::core::marker::Sized,
+        ) -> #result {
+            #body
+        }
+    }
 }
 
 /// `h_with_start`, for a signal or update `h` whose `with_start` names a workflow method that

@@ -29,6 +29,7 @@
 
 mod activity;
 mod call;
+pub mod callee;
 pub mod cli;
 pub mod config;
 pub mod error;
@@ -44,6 +45,7 @@ mod worker;
 
 pub use bridge_macros::{bridge, remote_query, remote_signal, remote_update, remote_workflow};
 pub use call::{CallOptions, RemoteTarget, RemoteWorkflowHandle, bridge_retry_policy};
+pub use callee::CalleeError;
 pub use error::{BridgeError, ConfigError, PoolError, WorkerError};
 pub use pool::{ClusterPool, ClusterPoolBuilder};
 pub use spec::{CallTimeouts, DEFAULT_BRIDGE_QUEUE, IdReuse, OnCancel, OnStuck};
@@ -57,7 +59,7 @@ pub use worker::{
 /// what a bridge's `main` is made of.
 pub mod prelude {
     pub use crate::{
-        BridgeError, BridgeRegistration, BridgeWorker, CallOptions, ClusterPool,
+        BridgeError, BridgeRegistration, BridgeWorker, CallOptions, CalleeError, ClusterPool,
         RemoteWorkflowHandle, bridge, remote_query, remote_signal, remote_update, remote_workflow,
     };
 }
@@ -72,6 +74,7 @@ pub mod __private {
             call_handler, call_remote_workflow, signal_with_start, start_remote_workflow,
             update_with_start,
         },
+        callee::{CalleeError, HandlerKind, serve_handler, serve_workflow},
         error::BridgeError,
         ids::{CallSite, default_remote_id},
         spec::{
@@ -83,5 +86,10 @@ pub mod __private {
     pub use temporalio_common::data_converters::{
         MultiArgs2, MultiArgs3, MultiArgs4, MultiArgs5, MultiArgs6,
     };
+    pub use temporalio_common::{
+        QueryDefinition, SignalDefinition, UpdateDefinition, WorkflowDefinition,
+    };
+    pub use temporalio_sdk::WorkerOptions;
     pub use temporalio_workflow::WorkflowContext;
+    pub use temporalio_workflow::workflows::WorkflowImplementation;
 }

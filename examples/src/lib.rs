@@ -190,13 +190,15 @@ pub fn order_worker_options() -> temporalio_sdk::WorkerOptions {
         .build()
 }
 
-/// Worker options of the fulfillment service (cluster B).
-pub fn fulfillment_worker_options() -> temporalio_sdk::WorkerOptions {
-    temporalio_sdk::WorkerOptions::new(FULFILLMENT_QUEUE)
-        .register_workflow::<FulfillmentWorkflow>()
-        .expect("register FulfillmentWorkflow")
+/// Worker options of the fulfillment service (cluster B). `FulfillmentCallee` registers the
+/// workflow as the one `Fulfillment::fulfill` starts: its input and output types are checked
+/// against the trait at compile time, its workflow type and the task queue here.
+pub fn fulfillment_worker_options() -> Result<temporalio_sdk::WorkerOptions, CalleeError> {
+    let mut options = temporalio_sdk::WorkerOptions::new(FULFILLMENT_QUEUE)
         .register_activities(WarehouseActivities)
-        .build()
+        .build();
+    FulfillmentCallee::fulfill::<FulfillmentWorkflow>(&mut options)?;
+    Ok(options)
 }
 
 /// Logs to stderr as text, filtered by `RUST_LOG` (default `info`).
@@ -206,15 +208,17 @@ pub fn init_logging() {
 
 /// A service binary's whole `main`: `--config PATH` (the bridge's own file) or the
 /// environment says where `cluster` is; runs the service's SDK worker there until SIGTERM or
-/// SIGINT. An error (bad configuration, cluster unreachable) is printed as sentences, exit 1.
+/// SIGINT. An error (options that do not match the trait, bad configuration, cluster
+/// unreachable) is printed as sentences, exit 1.
 pub async fn service_main(
     program: &'static str,
     cluster: &str,
-    options: temporalio_sdk::WorkerOptions,
+    options: Result<temporalio_sdk::WorkerOptions, CalleeError>,
 ) -> std::process::ExitCode {
     let args = bridge_runtime::cli::ServiceArgs::parse_for(program);
     init_logging();
     let run = async {
+        let options = options?;
         let pool = args.pool()?;
         tracing::info!(
             cluster,

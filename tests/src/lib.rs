@@ -1015,6 +1015,37 @@ pub struct Harness {
 pub const WORKFLOW_POLLERS: temporalio_sdk::runtime::PollerBehavior =
     temporalio_sdk::runtime::PollerBehavior::SimpleMaximum(20);
 
+/// Cluster B's worker of the probe workflows: every method of [`Probe`] on queue `probe-b`
+/// registered through `ProbeCallee`, so that the suite's callee is checked against the trait
+/// like a user's would be. `drifted_gate` is the exception: it drifted on purpose.
+pub fn probe_b_worker_options() -> Result<temporalio_sdk::WorkerOptions, bridge_runtime::CalleeError>
+{
+    let mut o = temporalio_sdk::WorkerOptions::new(B_QUEUE)
+        .workflow_task_poller_behavior(WORKFLOW_POLLERS)
+        .nonsticky_to_sticky_poll_ratio(0.5)
+        .build();
+    ProbeCallee::echo::<EchoWorkflow>(&mut o)?;
+    ProbeCallee::keyed_echo::<KeyedEchoWorkflow>(&mut o)?;
+    ProbeCallee::mailbox::<MailboxWorkflow>(&mut o)?;
+    ProbeCallee::keyed_mailbox::<MailboxWorkflow>(&mut o)?;
+    ProbeCallee::add_note(&o, MailboxWorkflow::add_note)?;
+    ProbeCallee::note_or_start(&o, MailboxWorkflow::add_note)?;
+    ProbeCallee::read_notes(&o, MailboxWorkflow::notes)?;
+    ProbeCallee::append(&o, MailboxWorkflow::append)?;
+    ProbeCallee::append_or_start(&o, MailboxWorkflow::append)?;
+    ProbeCallee::flaky::<FlakyWorkflow>(&mut o)?;
+    ProbeCallee::sleep::<SleepWorkflow>(&mut o)?;
+    ProbeCallee::sleep_terminate::<SleepWorkflow>(&mut o)?;
+    ProbeCallee::sleep_abandon::<SleepWorkflow>(&mut o)?;
+    ProbeCallee::bounded_sleep::<SleepWorkflow>(&mut o)?;
+    ProbeCallee::gate::<GateWorkflow>(&mut o)?;
+    ProbeCallee::fail::<FailWorkflow>(&mut o)?;
+    ProbeCallee::fail_keyed::<FailWorkflow>(&mut o)?;
+    ProbeCallee::countdown::<CountdownWorkflow>(&mut o)?;
+    ProbeCallee::noop::<NoopWorkflow>(&mut o)?;
+    Ok(o)
+}
+
 impl Harness {
     /// Starts clusters `a` and `b` and their workers.
     pub async fn start() -> Harness {
@@ -1078,28 +1109,7 @@ impl Harness {
             .register_workflow::<StuckCallerWorkflow>()
             .unwrap()
             .build();
-        let b_worker = temporalio_sdk::WorkerOptions::new(B_QUEUE)
-            .workflow_task_poller_behavior(WORKFLOW_POLLERS)
-            .nonsticky_to_sticky_poll_ratio(0.5)
-            .register_workflow::<EchoWorkflow>()
-            .unwrap()
-            .register_workflow::<KeyedEchoWorkflow>()
-            .unwrap()
-            .register_workflow::<MailboxWorkflow>()
-            .unwrap()
-            .register_workflow::<FlakyWorkflow>()
-            .unwrap()
-            .register_workflow::<SleepWorkflow>()
-            .unwrap()
-            .register_workflow::<GateWorkflow>()
-            .unwrap()
-            .register_workflow::<FailWorkflow>()
-            .unwrap()
-            .register_workflow::<CountdownWorkflow>()
-            .unwrap()
-            .register_workflow::<NoopWorkflow>()
-            .unwrap()
-            .build();
+        let b_worker = probe_b_worker_options().expect("probe-b serves Probe as declared");
         let a_activities = temporalio_sdk::WorkerOptions::new(A_ACTIVITY_QUEUE)
             .register_activities(NoopActivities)
             .build();

@@ -8,8 +8,8 @@ use bridge_runtime::wire::WaitProgress;
 use std::time::{Duration, Instant};
 use temporal_bridge_tests::http::{free_address, sample, scrape, wait_for};
 use temporal_bridge_tests::{
-    A_QUEUE, Harness, NoopWorkflow, PROBE_LATE_QUEUE, ProbeBridge, StuckCallerWorkflow, result_of,
-    wait_for_line,
+    A_QUEUE, Harness, NoopWorkflow, PROBE_LATE_QUEUE, ProbeBridge, ProbeCallee,
+    StuckCallerWorkflow, result_of, wait_for_line,
 };
 use temporalio_client::{Client, WorkflowHandle, WorkflowStartOptions};
 use temporalio_common::HasWorkflowDefinition;
@@ -190,10 +190,8 @@ async fn a_waiting_call_reports_a_missing_worker_and_completes_when_one_comes() 
     assert_eq!(stuck_calls(&during), Some(1.0), "{during}");
 
     // The worker comes: the call, which waited (the default), completes normally.
-    let options = temporalio_sdk::WorkerOptions::new(PROBE_LATE_QUEUE)
-        .register_workflow::<NoopWorkflow>()
-        .unwrap()
-        .build();
+    let mut options = temporalio_sdk::WorkerOptions::new(PROBE_LATE_QUEUE).build();
+    ProbeCallee::served_late::<NoopWorkflow>(&mut options).expect("probe-late serves served_late");
     let _late = WorkerThread::sdk("probe-late", h.b.clone(), options);
     assert_eq!(result_of(&handle).await, "ok: 8");
     let after = scrape(&metrics).await;

@@ -62,7 +62,7 @@ pub(super) fn marker_impl(n: &Names, m: &Method) -> TokenStream {
 }
 
 /// The wire type of a method's arguments: `()`, the one argument's type, or `MultiArgsN`.
-fn args_type(rt: &TokenStream, m: &Method) -> TokenStream {
+pub(super) fn args_type(rt: &TokenStream, m: &Method) -> TokenStream {
     let tys: Vec<_> = m.args.iter().map(|(_, t)| t).collect();
     match tys.as_slice() {
         [] => quote!(()),

@@ -32,7 +32,7 @@ async fn run() -> Result<(), Box<dyn Error>> {
     println!("  cluster b: {}", clusters.server("b").address());
 
     let orders = WorkerThread::sdk("orders", a.clone(), order_worker_options());
-    let fulfillment = WorkerThread::sdk("fulfillment", b.clone(), fulfillment_worker_options());
+    let fulfillment = WorkerThread::sdk("fulfillment", b.clone(), fulfillment_worker_options()?);
     let bridge = WorkerThread::bridge(
         "bridge",
         BridgeWorker::new(pool.clone(), "a").register(FulfillmentBridge),

@@ -8,7 +8,7 @@ async fn main() -> std::process::ExitCode {
     temporal_bridge_examples::service_main(
         "order-service",
         "a",
-        temporal_bridge_examples::order_worker_options(),
+        Ok(temporal_bridge_examples::order_worker_options()),
     )
     .await
 }

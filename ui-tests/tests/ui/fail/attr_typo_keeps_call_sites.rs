@@ -1,7 +1,7 @@
 use bridge_runtime::prelude::*;
 
-// One misspelled key: one error, on the key. The trait's callers and its bridge still resolve,
-// so the code below that uses them reports nothing, and an IDE keeps working.
+// One misspelled key: one error, on the key. The trait's callers, its bridge and its callee
+// still resolve, so the code below that uses them reports nothing, and an IDE keeps working.
 #[bridge]
 pub trait Fulfillment {
     #[remote_workflow(cluster = "b", queu = "fulfillment")]
@@ -21,6 +21,11 @@ async fn caller<W>(ctx: &temporalio_workflow::WorkflowContext<W>) -> Result<Stri
     FulfillmentCaller::fulfill(ctx, "o-2".into()).await
 }
 
+fn callee(options: &mut temporalio_sdk::WorkerOptions) -> Result<(), CalleeError> {
+    FulfillmentCallee::fulfill::<u8>(options)?;
+    FulfillmentCallee::add_note(options, "any handler")
+}
+
 fn main() {
-    let _ = (registration, caller::<()>);
+    let _ = (registration, caller::<()>, callee);
 }
