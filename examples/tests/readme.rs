@@ -118,9 +118,7 @@ async fn main() -> std::process::ExitCode {
         let orders = WorkerOptions::new("orders")
             .register_workflow::<orders::OrderWorkflow>()?
             .build();
-        let fulfillment = WorkerOptions::new("fulfillment")
-            .register_workflow::<fulfillment::FulfillmentWorkflow>()?
-            .build();
+        let fulfillment = fulfillment::worker_options()?;
         tokio::try_join!(
             bridge_runtime::run_sdk_worker_until_signal(&pool, "a", orders),
             bridge_runtime::run_sdk_worker_until_signal(&pool, "b", fulfillment),
