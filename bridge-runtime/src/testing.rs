@@ -458,6 +458,11 @@ impl ChildGuard {
         self.0.id()
     }
 
+    /// The process's standard output, if it was piped and not taken before.
+    pub fn take_stdout(&mut self) -> Option<std::process::ChildStdout> {
+        self.0.stdout.take()
+    }
+
     /// The process's exit status, if it has exited.
     pub fn try_wait(&mut self) -> std::io::Result<Option<std::process::ExitStatus>> {
         self.0.try_wait()
