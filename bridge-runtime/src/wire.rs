@@ -1,5 +1,6 @@
 //! The bridge's wire contract: what a caller in any Temporal SDK sends to a bridge and gets
-//! back. Everything here is stable; a change is a new version of the contract.
+//! back. Everything here is stable; a change is a new version of the contract. `docs/WIRE.md`
+//! is its document for other SDKs, with examples a test checks against these types.
 //!
 //! # Activities
 //!
