@@ -52,72 +52,107 @@ fn reserved(errors: &mut Errors, ident: &Ident) {
     }
 }
 
-/// A caller the expansion adds to `…Caller` beside a method's own.
+/// A function the expansion adds to `…Caller` or `…Mock` beside a method's own.
 struct Generated<'a> {
     name: String,
+    /// `Caller` or `Mock`: the type it is generated on.
+    on: &'static str,
     /// What it is, as the error names it.
     what: &'static str,
     /// The method it is generated for.
     of: &'a Method,
 }
 
-/// The callers generated beside each method's own: `m_with_options` and `start_m` for a
-/// workflow method `m`, `h_with_start` for a signal or update `h` with `with_start`. See
-/// `expand::caller`.
-fn generated_callers(bridge: &Bridge) -> Vec<Generated<'_>> {
+/// The functions generated beside each method's own: on `…Caller`, `m_with_options` and
+/// `start_m` for a workflow method `m`, `h_with_start` for a signal or update `h` with
+/// `with_start` (see `expand::caller`); on `…Mock`, `m_calls` for every method (see
+/// `expand::mock`).
+fn generated_fns(bridge: &Bridge) -> Vec<Generated<'_>> {
     let mut out = Vec::new();
     for m in &bridge.methods {
+        let mut add = |name: String, on, what| {
+            out.push(Generated {
+                name,
+                on,
+                what,
+                of: m,
+            })
+        };
         match &m.kind {
             MethodKind::Workflow(_) => {
-                out.push(Generated {
-                    name: format!("start_{}", m.ident),
-                    what: "starter",
-                    of: m,
-                });
-                out.push(Generated {
-                    name: format!("{}_with_options", m.ident),
-                    what: "caller with options",
-                    of: m,
-                });
+                add(format!("start_{}", m.ident), "Caller", "starter");
+                add(
+                    format!("{}_with_options", m.ident),
+                    "Caller",
+                    "caller with options",
+                );
             }
             MethodKind::Signal(h) | MethodKind::Update(h) if h.with_start.is_some() => {
-                out.push(Generated {
-                    name: format!("{}_with_start", m.ident),
-                    what: "with-start caller",
-                    of: m,
-                });
+                add(
+                    format!("{}_with_start", m.ident),
+                    "Caller",
+                    "with-start caller",
+                );
             }
             _ => {}
         }
+        add(format!("{}_calls", m.ident), "Mock", "recorded calls");
     }
     out
 }
 
-/// A generated caller must not share its name with a method, nor with another generated caller.
+/// What `…Mock` has besides one function per method: a method of these names would clash.
+const MOCK_OWN: [&str; 2] = ["new", "worker_options"];
+
+/// A generated function must not share its name with a method (each method has one of its
+/// own on `…Caller` and `…Mock`), nor with another generated function of the same type.
 fn check_generated_names(errors: &mut Errors, bridge: &Bridge) {
-    let generated = generated_callers(bridge);
-    let caller = format!("{}Caller", bridge.ident);
+    let generated = generated_fns(bridge);
+    let ty = |on: &str| format!("{}{on}", bridge.ident);
     for g in &generated {
         if let Some(other) = bridge.methods.iter().find(|o| o.ident == g.name) {
             errors.push(
                 Error::custom(format!(
-                    "method `{}` clashes with `{caller}::{}`, the {} generated for `{}`; rename \
-                     one of them",
-                    g.name, g.name, g.what, g.of.ident
+                    "method `{}` clashes with `{}::{}`, the {} generated for `{}`; rename one \
+                     of them",
+                    g.name,
+                    ty(g.on),
+                    g.name,
+                    g.what,
+                    g.of.ident
                 ))
                 .with_span(&other.ident),
             );
         }
     }
     for (i, g) in generated.iter().enumerate() {
-        if let Some(first) = generated[..i].iter().find(|f| f.name == g.name) {
+        let same = |f: &&Generated| f.name == g.name && f.on == g.on;
+        if let Some(first) = generated[..i].iter().find(same) {
             errors.push(
                 Error::custom(format!(
-                    "`{caller}::{}` would be generated twice: as the {} of `{}` and as the {} \
-                     of `{}`; rename one of them",
-                    g.name, first.what, first.of.ident, g.what, g.of.ident
+                    "`{}::{}` would be generated twice: as the {} of `{}` and as the {} of `{}`; \
+                     rename one of them",
+                    ty(g.on),
+                    g.name,
+                    first.what,
+                    first.of.ident,
+                    g.what,
+                    g.of.ident
                 ))
                 .with_span(&g.of.ident),
+            );
+        }
+    }
+    for m in &bridge.methods {
+        if MOCK_OWN.iter().any(|own| m.ident == own) {
+            errors.push(
+                Error::custom(format!(
+                    "method `{}` clashes with `{}::{}`, which every mock has; rename the method",
+                    m.ident,
+                    ty("Mock"),
+                    m.ident
+                ))
+                .with_span(&m.ident),
             );
         }
     }

@@ -1,4 +1,4 @@
-//! What `#[bridge]` emits beside its errors: the `…Caller`, `…Bridge` and `…Callee` types with
+//! What `#[bridge]` emits beside its errors: the `…Caller`, `…Bridge`, `…Callee` and `…Mock` types with
 //! the functions' signatures and no bodies to speak of, so that call sites keep resolving in an IDE
 //! and rustc reports only the faulty attribute, not every use of the trait's API.
 //!
@@ -43,6 +43,7 @@ pub(crate) fn stubs(
     let caller = format_ident!("{}Caller", item.ident);
     let bridge = format_ident!("{}Bridge", item.ident);
     let callee = format_ident!("{}Callee", item.ident);
+    let mock = format_ident!("{}Mock", item.ident);
     let methods: Vec<(Readable, &HelperUse)> = trait_fns(item)
         .zip(helpers)
         .filter_map(|(f, helper)| Some((readable(f)?, helper.as_ref()?)))
@@ -64,6 +65,17 @@ pub(crate) fn stubs(
     let callee_fns = methods
         .iter()
         .map(|(m, helper)| callee_stub(rt, m, helper.which));
+    // As for the callers: a name the mock would have twice is one of the errors; its stub is
+    // left out.
+    let mut mock_names: std::collections::BTreeSet<String> =
+        ["new", "worker_options"].map(str::to_owned).into();
+    let mock_fns: Vec<TokenStream> = methods
+        .iter()
+        .flat_map(|(m, _)| mock_stubs(rt, m))
+        .filter(|(name, _)| mock_names.insert(name.to_string()))
+        .map(|(_, stub)| stub)
+        .collect();
+    let unreachable = unreachable_body();
     quote! {
         #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug, ::core::default::Default)]
         #vis struct #bridge;
@@ -73,6 +85,9 @@ pub(crate) fn stubs(
 
         #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug, ::core::default::Default)]
         #vis struct #callee;
+
+        #[derive(::core::clone::Clone, ::core::fmt::Debug, ::core::default::Default)]
+        #vis struct #mock(#rt::Mock);
 
         const _: () = {
             #[automatically_derived]
@@ -85,6 +100,18 @@ pub(crate) fn stubs(
             #[allow(unused_variables)]
             impl #callee {
                 #( #callee_fns )*
+            }
+
+            #[automatically_derived]
+            #[allow(unused_variables)]
+            impl #mock {
+                pub fn new() -> Self {
+                    #unreachable
+                }
+                pub fn worker_options(&self) -> #rt::WorkerOptions {
+                    #unreachable
+                }
+                #( #mock_fns )*
             }
 
             #[automatically_derived]
@@ -279,6 +306,33 @@ fn callee_stub(rt: &TokenStream, m: &Readable, helper: &str) -> TokenStream {
             #body
         }
     }
+}
+
+/// The `…Mock` functions of method `m`, by name, with unreachable bodies.
+fn mock_stubs(rt: &TokenStream, m: &Readable) -> [(Ident, TokenStream); 2] {
+    let (name, output, body) = (m.name, &m.output, unreachable_body());
+    let calls = format_ident!("{}_calls", name);
+    let types: Vec<&Type> = m.args.iter().map(|(_, t)| *t).collect();
+    let call_type = match types.as_slice() {
+        [one] => quote!(#one),
+        many => quote!((#( #many ),*)),
+    };
+    let answer = local("answer");
+    let answer_stub = quote! {
+        pub fn #name(
+            self,
+            #answer: impl ::core::ops::Fn(#( #types ),*)
+                -> ::core::result::Result<#output, #rt::MockFailure>,
+        ) -> Self {
+            #body
+        }
+    };
+    let calls_stub = quote! {
+        pub fn #calls(&self) -> ::std::vec::Vec<#call_type> {
+            #body
+        }
+    };
+    [(name.clone(), answer_stub), (calls, calls_stub)]
 }
 
 /// `h_with_start`, for a signal or update `h` whose `with_start` names a workflow method that

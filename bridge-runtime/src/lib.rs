@@ -28,6 +28,7 @@
 //! ```
 
 mod activity;
+pub use activity::mock;
 mod call;
 pub mod callee;
 pub mod cli;
@@ -77,6 +78,7 @@ pub mod __private {
         callee::{CalleeError, HandlerKind, serve_handler, serve_workflow},
         error::BridgeError,
         ids::{CallSite, default_remote_id},
+        mock::{Mock, MockFailure},
         spec::{
             HandlerSpec, IdReuse, MethodKind, MethodSpec, RemoteMethod, RetrySpec, WorkflowSpec,
             cluster_name,

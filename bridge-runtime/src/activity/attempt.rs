@@ -289,7 +289,10 @@ fn remote_id(
     ))
 }
 
-fn decode_header(spec: &MethodSpec, payload: &Payload) -> Result<CallHeader, ActivityError> {
+pub(super) fn decode_header(
+    spec: &MethodSpec,
+    payload: &Payload,
+) -> Result<CallHeader, ActivityError> {
     let bad = |message: String| {
         let message = format!("{}: {message}", spec.label());
         Failure::BadPayload.error(spec, None, message)

@@ -31,6 +31,12 @@ impl CallFailure {
         }
     }
 
+    /// `cause` kept as the failure's cause, as a remote workflow's own failure is.
+    pub(crate) fn with_cause(mut self, cause: IncomingError) -> Self {
+        self.cause = Some(cause);
+        self
+    }
+
     /// Which failure this is.
     pub(crate) fn kind(&self) -> Failure {
         self.kind

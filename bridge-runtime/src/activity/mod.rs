@@ -16,6 +16,7 @@
 
 mod attempt;
 mod failure;
+pub mod mock;
 mod parts;
 mod stuck;
 

@@ -236,7 +236,7 @@ fn null_payload() -> Payload {
     }
 }
 
-fn null_result() -> RawValue {
+pub(super) fn null_result() -> RawValue {
     RawValue::new(vec![null_payload()])
 }
 

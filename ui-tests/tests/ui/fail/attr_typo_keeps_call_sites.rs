@@ -1,7 +1,7 @@
 use bridge_runtime::prelude::*;
 
-// One misspelled key: one error, on the key. The trait's callers, its bridge and its callee
-// still resolve, so the code below that uses them reports nothing, and an IDE keeps working.
+// One misspelled key: one error, on the key. The trait's callers, its bridge, its callee and
+// its mock still resolve, so the code below that uses them reports nothing, and an IDE keeps working.
 #[bridge]
 pub trait Fulfillment {
     #[remote_workflow(cluster = "b", queu = "fulfillment")]
@@ -26,6 +26,12 @@ fn callee(options: &mut temporalio_sdk::WorkerOptions) -> Result<(), CalleeError
     FulfillmentCallee::add_note(options, "any handler")
 }
 
+fn mock() -> Vec<String> {
+    let mock = FulfillmentMock::new().fulfill(|order| Ok(order));
+    let _ = mock.worker_options();
+    mock.fulfill_calls()
+}
+
 fn main() {
-    let _ = (registration, caller::<()>, callee);
+    let _ = (registration, caller::<()>, callee, mock);
 }
