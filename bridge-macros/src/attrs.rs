@@ -29,6 +29,12 @@ pub(crate) struct RemoteWorkflowArgs {
     /// Remote workflow id template, like `"fulfill-{order.id}"`.
     #[darling(default)]
     pub id: Option<SpannedValue<String>>,
+    /// Whether a caller may choose any remote workflow id itself.
+    #[darling(default)]
+    pub explicit_id: Option<SpannedValue<bool>>,
+    /// The prefix that every remote workflow id a caller chooses must start with.
+    #[darling(default)]
+    pub id_prefix: Option<SpannedValue<String>>,
     /// What cancelling the caller does to the remote workflow.
     #[darling(default)]
     pub on_cancel: Option<SpannedValue<String>>,
@@ -80,6 +86,12 @@ pub(crate) struct RemoteHandlerArgs {
     /// A `#[remote_workflow]` method of the trait that this signal or update can start.
     #[darling(default)]
     pub with_start: Option<SpannedValue<String>>,
+    /// Which workflows the handler may reach: `"bridged"` (the default) or `"any"`.
+    #[darling(default)]
+    pub target: Option<SpannedValue<String>>,
+    /// Besides bridged workflows, those whose id starts with this prefix.
+    #[darling(default)]
+    pub target_prefix: Option<SpannedValue<String>>,
 }
 
 /// A duration as written in an attribute: a string such as `"30s"`, checked later by

@@ -78,6 +78,20 @@ pub(crate) struct WorkflowMethod {
     pub fail_stuck_after: Option<u64>,
     /// The id template and the span of its string, when the attribute gives one.
     pub id_template: Option<(Template, Span)>,
+    /// Which ids a caller may choose (`explicit_id`, `id_prefix`).
+    pub explicit_ids: Opening,
+}
+
+/// What a method opens beyond what the gateway allows by default: nothing, everything, or ids
+/// that start with a prefix. For a workflow method, the ids a caller may choose
+/// (`explicit_id = true`, `id_prefix`); for a handler, the workflows it may reach besides
+/// bridged ones (`target = "any"`, `target_prefix`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Opening {
+    #[default]
+    Closed,
+    Any,
+    Prefix(String),
 }
 
 /// What a signal, query or update declares.
@@ -86,6 +100,8 @@ pub(crate) struct Handler {
     pub name: String,
     /// The workflow method this signal or update can start, and the span of its name.
     pub with_start: Option<(String, Span)>,
+    /// Which workflows it may reach besides bridged ones (`target`, `target_prefix`).
+    pub targets: Opening,
 }
 
 impl Method {
@@ -438,7 +454,68 @@ fn workflow_kind(
         on_cancel,
         fail_stuck_after,
         id_template,
+        explicit_ids: opening(
+            errors,
+            attr.explicit_id.as_ref().map(|v| (**v, v.span())),
+            attr.id_prefix.as_ref(),
+            ("explicit_id = true", "id_prefix"),
+        ),
     })
+}
+
+/// An [`Opening`] from its two keys: a whole opening (`explicit_id = true`, `target = "any"`)
+/// or a prefix (`id_prefix`, `target_prefix`), not both; a prefix is not empty. `keys` names
+/// them for the errors.
+fn opening(
+    errors: &mut Errors,
+    whole: Option<(bool, Span)>,
+    prefix: Option<&SpannedValue<String>>,
+    keys: (&str, &str),
+) -> Opening {
+    match (whole, prefix) {
+        (Some((true, span)), Some(_)) => {
+            errors.push(
+                Error::custom(format!(
+                    "`{}` opens every id and `{}` only some; give one of them",
+                    keys.0, keys.1
+                ))
+                .with_span(&span),
+            );
+            Opening::Closed
+        }
+        (_, Some(p)) if p.is_empty() => {
+            errors.push(
+                Error::custom(format!(
+                    "`{} = \"\"` would open every id; write `{}` to mean that",
+                    keys.1, keys.0
+                ))
+                .with_span(&p.span()),
+            );
+            Opening::Closed
+        }
+        (_, Some(p)) => Opening::Prefix(p.as_str().to_owned()),
+        (Some((true, _)), None) => Opening::Any,
+        (Some((false, _)) | None, None) => Opening::Closed,
+    }
+}
+
+/// `target` of a signal, query or update: `"bridged"` (the default) or `"any"`.
+fn target_key(errors: &mut Errors, attr: &RemoteHandlerArgs) -> Option<(bool, Span)> {
+    let (value, span) = attr.target.as_ref().map(|v| (v.as_str(), v.span()))?;
+    match value {
+        "any" => Some((true, span)),
+        "bridged" => Some((false, span)),
+        other => {
+            errors.push(
+                Error::custom(format!(
+                    "`target = \"{other}\"` is not a target; use \"bridged\" (workflows a \
+                     bridge of this source started, the default) or \"any\""
+                ))
+                .with_span(&span),
+            );
+            None
+        }
+    }
 }
 
 /// The default of `stuck_after` with `on_stuck = "fail"`: two minutes.
@@ -504,6 +581,7 @@ fn handler_kind(
         );
         return None;
     }
+    let target = target_key(errors, attr);
     let handler = Handler {
         name: attr
             .name
@@ -513,6 +591,12 @@ fn handler_kind(
             .with_start
             .as_ref()
             .map(|w| (w.as_str().to_owned(), w.span())),
+        targets: opening(
+            errors,
+            target,
+            attr.target_prefix.as_ref(),
+            ("target = \"any\"", "target_prefix"),
+        ),
     };
     Some(match which {
         HandlerKind::Signal => MethodKind::Signal(handler),

@@ -679,6 +679,14 @@ fn typed_error(
             message,
         },
         Some(wire::Failure::BadPayload) => BridgeError::Payload { method, message },
+        Some(refused) if let Some(refusal) = crate::error::Refusal::of(refused) => {
+            BridgeError::Refused {
+                method,
+                remote_workflow_id,
+                refusal,
+                message,
+            }
+        }
         _ => BridgeError::Bridge {
             method,
             failure_type: failure_type.to_owned(),

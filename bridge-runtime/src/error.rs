@@ -79,6 +79,20 @@ pub enum BridgeError {
         /// The server's reason.
         message: String,
     },
+    /// The gateway refused the call: it names a remote workflow the bridge did not start for it,
+    /// an id the method does not let a caller choose, or a target the method does not open.
+    /// Nothing about the remote workflow is returned.
+    #[error("the bridge refused {method} on `{remote_workflow_id}`: {message}")]
+    Refused {
+        /// `Trait.method`.
+        method: String,
+        /// The remote workflow id the call named.
+        remote_workflow_id: String,
+        /// Why.
+        refusal: Refusal,
+        /// What the bridge said.
+        message: String,
+    },
     /// A payload of the call could not be encoded or decoded.
     #[error("bad payload in {method}: {message}")]
     Payload {
@@ -128,6 +142,7 @@ impl BridgeError {
             BridgeError::RemoteStuck { .. } => Failure::RemoteStuck,
             BridgeError::StartRejected { .. } => Failure::Rejected,
             BridgeError::Payload { .. } => Failure::BadPayload,
+            BridgeError::Refused { refusal, .. } => refusal.failure(),
             BridgeError::Cancelled { .. } => Failure::CallCancelled,
             BridgeError::Bridge { .. } => Failure::Bridge,
         }
@@ -149,8 +164,43 @@ impl BridgeError {
             | BridgeError::RemoteStuck { method, .. }
             | BridgeError::StartRejected { method, .. }
             | BridgeError::Payload { method, .. }
+            | BridgeError::Refused { method, .. }
             | BridgeError::Cancelled { method }
             | BridgeError::Bridge { method, .. } => method,
+        }
+    }
+}
+
+/// Why the gateway refused a call ([`BridgeError::Refused`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// The id names an execution a bridge did not start for this call or method
+    /// (`BridgeNotOwned`).
+    NotOwned,
+    /// The caller chose an id the method does not accept (`BridgeIdNotAllowed`).
+    IdNotAllowed,
+    /// The target is not a workflow the method may reach (`BridgeTargetNotAllowed`).
+    TargetNotAllowed,
+}
+
+impl Refusal {
+    /// The refusal's failure, whose type name callers in any SDK match on.
+    pub fn failure(self) -> Failure {
+        match self {
+            Refusal::NotOwned => Failure::NotOwned,
+            Refusal::IdNotAllowed => Failure::IdNotAllowed,
+            Refusal::TargetNotAllowed => Failure::TargetNotAllowed,
+        }
+    }
+
+    /// The refusal a failure stands for, if it is one.
+    pub fn of(failure: Failure) -> Option<Refusal> {
+        match failure {
+            Failure::NotOwned => Some(Refusal::NotOwned),
+            Failure::IdNotAllowed => Some(Refusal::IdNotAllowed),
+            Failure::TargetNotAllowed => Some(Refusal::TargetNotAllowed),
+            _ => None,
         }
     }
 }

@@ -47,9 +47,11 @@ mod worker;
 pub use bridge_macros::{bridge, remote_query, remote_signal, remote_update, remote_workflow};
 pub use call::{CallOptions, RemoteTarget, RemoteWorkflowHandle, bridge_retry_policy};
 pub use callee::CalleeError;
-pub use error::{BridgeError, ConfigError, PoolError, WorkerError};
+pub use error::{BridgeError, ConfigError, PoolError, Refusal, WorkerError};
 pub use pool::{ClusterPool, ClusterPoolBuilder};
-pub use spec::{CallTimeouts, DEFAULT_BRIDGE_QUEUE, IdReuse, OnCancel, OnStuck};
+pub use spec::{
+    CallTimeouts, DEFAULT_BRIDGE_QUEUE, ExplicitIds, IdReuse, OnCancel, OnStuck, Targets,
+};
 pub use worker::{
     BridgeRegistration, BridgeWorker, DEFAULT_GRACE_PERIOD, DEFAULT_MAX_CONCURRENT_CALLS,
     DEFAULT_MAX_POLLERS, run_sdk_worker_until, run_sdk_worker_until_signal, shutdown_signal,
@@ -80,8 +82,8 @@ pub mod __private {
         ids::{CallSite, default_remote_id},
         mock::{Mock, MockFailure},
         spec::{
-            HandlerSpec, IdReuse, MethodKind, MethodSpec, RemoteMethod, RetrySpec, WorkflowSpec,
-            cluster_name,
+            ExplicitIds, HandlerSpec, IdReuse, IdTemplate, MethodKind, MethodSpec, RemoteMethod,
+            RetrySpec, Targets, WorkflowSpec, cluster_name, template_id_of,
         },
         worker::Registrar,
     };

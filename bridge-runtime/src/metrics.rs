@@ -10,6 +10,7 @@
 //! | `temporal_bridge_calls_in_flight` | up-down counter | `method`, `destination_cluster` |
 //! | `temporal_bridge_heartbeat_age` | histogram (duration) since the attempt's previous heartbeat | `method`, `destination_cluster` |
 //! | `temporal_bridge_remote_stuck` | up-down counter: calls waiting now on a remote workflow that makes no progress | `method`, `destination_cluster`, `reason` (`no_poller`, `task_failing`) |
+//! | `temporal_bridge_refused` | counter: calls the gateway refused | `method`, `destination_cluster`, `reason` (`not_owned`, `id_not_allowed`, `target_not_allowed`) |
 
 use crate::spec::MethodSpec;
 use std::{sync::Arc, time::Duration};
@@ -28,6 +29,7 @@ pub(crate) struct BridgeMetrics {
     in_flight: UpDownCounter,
     heartbeat_age: HistogramDuration,
     stuck: UpDownCounter,
+    refused: Counter,
 }
 
 /// What an attempt ended as, for the latency histogram's `outcome` label.
@@ -90,6 +92,10 @@ impl BridgeMetrics {
                 "temporal_bridge_remote_stuck",
                 "Calls waiting now on a remote workflow that makes no progress",
             )),
+            refused: meter.counter(param(
+                "temporal_bridge_refused",
+                "Calls the gateway refused: an execution not started for them, an id or a target the method does not open",
+            )),
             heartbeat_age: meter.histogram_duration(param(
                 "temporal_bridge_heartbeat_age",
                 "Time since the attempt's previous heartbeat, at each heartbeat",
@@ -109,6 +115,15 @@ impl BridgeMetrics {
             MetricKeyValue::new("method", spec.label()),
             MetricKeyValue::new("destination_cluster", spec.cluster),
         ]))
+    }
+
+    /// The gateway refused a call of `spec` for `reason`.
+    pub fn refused(&self, spec: &MethodSpec, reason: &'static str) {
+        let labels = self.meter.extend_attributes(
+            self.labels(spec),
+            NewAttributes::from(vec![MetricKeyValue::new("reason", reason)]),
+        );
+        self.refused.add(1, &labels);
     }
 
     /// One attempt started; the guard records its end.

@@ -100,6 +100,86 @@ pub struct WorkflowSpec {
     pub workflow_retry: Option<RetrySpec>,
     /// The remote workflow's id reuse policy (`id_reuse_policy = "..."`).
     pub id_reuse: IdReuse,
+    /// The method's id template (`id = "..."`), as the bridge evaluates it on a call's
+    /// arguments; `None` for the default per-call id.
+    pub id_template: Option<IdTemplate>,
+    /// Which ids a caller may choose itself (`explicit_id`, `id_prefix`).
+    pub explicit_ids: ExplicitIds,
+}
+
+/// A workflow method's id template, evaluated by the bridge on a call's argument payloads, so
+/// that it can tell a template's id from one the caller chose. `None` when the arguments do not
+/// decode (a codec's encoding, say).
+#[derive(Clone, Copy)]
+pub struct IdTemplate(
+    pub fn(Vec<temporalio_common::protos::temporal::api::common::v1::Payload>) -> Option<String>,
+);
+
+impl PartialEq for IdTemplate {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::fn_addr_eq(self.0, other.0)
+    }
+}
+
+impl std::fmt::Debug for IdTemplate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IdTemplate(..)")
+    }
+}
+
+/// The id template of method `M` on a call's argument payloads ([`IdTemplate`]).
+pub fn template_id_of<M: RemoteMethod>(
+    payloads: Vec<temporalio_common::protos::temporal::api::common::v1::Payload>,
+) -> Option<String> {
+    use temporalio_common::data_converters::{
+        GenericPayloadConverter, PayloadConverter, SerializationContext, SerializationContextData,
+    };
+    let converter = PayloadConverter::default();
+    let data = SerializationContextData::None;
+    let context = SerializationContext::new(&data, &converter);
+    let args = converter
+        .from_payloads::<M::Args>(&context, payloads)
+        .ok()?;
+    M::template_id(&args)
+}
+
+/// Which remote workflow ids a caller may choose for a workflow method, through
+/// `CallOptions::remote_workflow_id` or the call header (`explicit_id = true`,
+/// `id_prefix = "..."`). Any other id is refused (`BridgeIdNotAllowed`): a caller cannot pick
+/// names on cluster B that the trait did not open to it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ExplicitIds {
+    /// Only the default id or the method's id template (the default).
+    #[default]
+    Refused,
+    /// Any id (`explicit_id = true`).
+    Any,
+    /// Ids that start with this prefix (`id_prefix = "..."`).
+    Prefix(&'static str),
+}
+
+impl ExplicitIds {
+    /// Whether a caller may name `id` itself.
+    pub fn allow(&self, id: &str) -> bool {
+        match self {
+            ExplicitIds::Refused => false,
+            ExplicitIds::Any => true,
+            ExplicitIds::Prefix(p) => id.starts_with(p),
+        }
+    }
+}
+
+/// Which existing workflows on cluster B a signal, query or update may reach (`target`,
+/// `target_prefix`). A handle's wait and cancel follow the default.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Targets {
+    /// Workflows a bridge of the same source cluster and namespace started (the default).
+    #[default]
+    Bridged,
+    /// Any workflow (`target = "any"`).
+    Any,
+    /// Bridged workflows, and any whose id starts with this prefix (`target_prefix = "..."`).
+    Prefix(&'static str),
 }
 
 /// What a `#[remote_signal]`, `#[remote_query]` or `#[remote_update]` method declares.
@@ -110,6 +190,8 @@ pub struct HandlerSpec {
     /// For a signal or update with `with_start = "method"`: that workflow method, which the
     /// signal-with-start or update-with-start call starts. Always `None` for a query.
     pub with_start: Option<&'static MethodSpec>,
+    /// Which existing workflows the handler may reach.
+    pub targets: Targets,
 }
 
 /// `name`, checked at compile time against the rule every pool applies to cluster names
@@ -248,4 +330,11 @@ pub trait RemoteMethod: 'static {
     type Output: temporalio_common::data_converters::TemporalDeserializable + 'static;
     /// What the trait declares about the method.
     const SPEC: MethodSpec;
+
+    /// The method's id template on `args`, for a workflow method with `id = "..."`; `None`
+    /// otherwise.
+    fn template_id(args: &Self::Args) -> Option<String> {
+        let _ = args;
+        None
+    }
 }

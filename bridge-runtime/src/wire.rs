@@ -215,6 +215,16 @@ pub enum Failure {
     Rejected,
     /// The call's payloads cannot be read or do not fit the method.
     BadPayload,
+    /// The call's id names an execution on the destination that a bridge did not start for
+    /// this call (default ids) or this method and source (id templates, explicit ids): the
+    /// bridge does not attach to it, signal it or start beside it.
+    NotOwned,
+    /// The call names a remote workflow id of its own, which the method does not accept
+    /// (`explicit_id`, `id_prefix`).
+    IdNotAllowed,
+    /// A signal, query, update, or a handle's wait or cancel, targets a workflow that no bridge
+    /// of the same source started, and the method does not open it (`target`, `target_prefix`).
+    TargetNotAllowed,
     /// The destination cluster could not be reached.
     ClusterUnavailable,
     /// A transport error while talking to the destination cluster.
@@ -227,7 +237,7 @@ pub enum Failure {
 
 impl Failure {
     /// Every failure, in a fixed order.
-    pub const ALL: [Failure; 12] = [
+    pub const ALL: [Failure; 15] = [
         Failure::RemoteFailed,
         Failure::RemoteCancelled,
         Failure::RemoteTerminated,
@@ -236,6 +246,9 @@ impl Failure {
         Failure::RemoteStuck,
         Failure::Rejected,
         Failure::BadPayload,
+        Failure::NotOwned,
+        Failure::IdNotAllowed,
+        Failure::TargetNotAllowed,
         Failure::ClusterUnavailable,
         Failure::Transport,
         Failure::CallCancelled,
@@ -253,6 +266,9 @@ impl Failure {
             Failure::RemoteStuck => "BridgeRemoteStuck",
             Failure::Rejected => "BridgeStartRejected",
             Failure::BadPayload => "BridgeBadPayload",
+            Failure::NotOwned => "BridgeNotOwned",
+            Failure::IdNotAllowed => "BridgeIdNotAllowed",
+            Failure::TargetNotAllowed => "BridgeTargetNotAllowed",
             Failure::ClusterUnavailable => "BridgeClusterUnavailable",
             Failure::Transport => "BridgeTransport",
             Failure::CallCancelled => "BridgeCallCancelled",
@@ -299,6 +315,9 @@ mod tests {
                 "BridgeRemoteStuck",
                 "BridgeStartRejected",
                 "BridgeBadPayload",
+                "BridgeNotOwned",
+                "BridgeIdNotAllowed",
+                "BridgeTargetNotAllowed",
                 "BridgeClusterUnavailable",
                 "BridgeTransport",
                 "BridgeCallCancelled",
@@ -320,6 +339,9 @@ mod tests {
                 "BridgeRemoteStuck",
                 "BridgeStartRejected",
                 "BridgeBadPayload",
+                "BridgeNotOwned",
+                "BridgeIdNotAllowed",
+                "BridgeTargetNotAllowed",
             ]
         );
     }

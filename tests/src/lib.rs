@@ -215,10 +215,72 @@ pub trait Probe {
         stuck_after = "1s"
     )]
     async fn drifted_gate(label: u32) -> String;
+
+    /// `SleepWorkflow` under an id the caller chooses, if it starts with `named-`.
+    #[remote_workflow(
+        cluster = "b",
+        queue = "probe-b",
+        workflow = "SleepWorkflow",
+        id_prefix = "named-"
+    )]
+    async fn sleep_named(secs: u64) -> String;
+
+    /// `MailboxWorkflow`'s notes, on a bridged mailbox or one whose id starts with `public-`.
+    #[remote_query(cluster = "b", name = "notes", target_prefix = "public-")]
+    async fn peek_notes() -> Vec<String>;
 }
 
 /// The queue of [`Probe::served_late`], which no worker polls until a test starts one.
 pub const PROBE_LATE_QUEUE: &str = "probe-late";
+
+/// Tries every way through the bridge to the workflow `target` on B, and reports each outcome
+/// (the value, or the error's `Debug`), in order: attach (`sleep_named`, which opens ids that
+/// start with `named-`), an undeclared explicit id (`sleep`), a signal, a query, an update, a handle's wait
+/// and cancel (a handle record forged for `target`), and the `public-` query.
+#[workflow]
+#[derive(Default)]
+pub struct GatewayCallerWorkflow;
+
+#[workflow_methods]
+impl GatewayCallerWorkflow {
+    /// Run.
+    #[run]
+    pub async fn run(
+        ctx: &mut WorkflowContext<Self>,
+        target: String,
+    ) -> WorkflowResult<Vec<String>> {
+        fn seen<T: std::fmt::Debug>(r: Result<T, BridgeError>) -> String {
+            match r {
+                Ok(v) => format!("ok: {v:?}"),
+                Err(e) => format!("{e:?}"),
+            }
+        }
+        let explicit = |id: &str| bridge_runtime::CallOptions::new().remote_workflow_id(id);
+        let mut out = vec![
+            seen(ProbeCaller::sleep_named_with_options(ctx, explicit(&target), 0).await),
+            seen(ProbeCaller::sleep_with_options(ctx, explicit(&target), 0).await),
+            seen(ProbeCaller::add_note(ctx, target.as_str(), "intruder".into()).await),
+            seen(ProbeCaller::read_notes(ctx, target.as_str()).await),
+            seen(ProbeCaller::append(ctx, target.as_str(), "intruder".into()).await),
+        ];
+        let forged: RemoteWorkflowHandle<Vec<String>> = serde_json::from_value(serde_json::json!({
+            "method": "Probe.mailbox",
+            "activity_type": "bridge.Probe.mailbox",
+            "bridge_queue": bridge_runtime::DEFAULT_BRIDGE_QUEUE,
+            "cluster": "b",
+            "workflow_type": "MailboxWorkflow",
+            "workflow_id": target,
+            "run_id": null,
+            "timeouts": bridge_runtime::CallTimeouts::DEFAULT,
+            "on_cancel": "cancel",
+        }))
+        .expect("a handle record");
+        out.push(seen(forged.result(ctx).await));
+        out.push(seen(forged.cancel(ctx).await));
+        out.push(seen(ProbeCaller::peek_notes(ctx, target.as_str()).await));
+        Ok(out)
+    }
+}
 
 /// Calls one of the stuck-call methods: `"unserved"`, `"late"` or `"drifted"`. Reports the
 /// result, or the error's `Debug`.
@@ -423,7 +485,8 @@ impl FlakyWorkflow {
     }
 }
 
-/// Calls [`Probe::sleep`] for 30 s with per-call overrides: the remote id `overridden`, a 2 s
+/// Calls [`Probe::sleep_named`] for 30 s with per-call overrides: the remote id
+/// `named-overridden`, a 2 s
 /// remote execution timeout and a 3 s heartbeat timeout; reports the error as `Debug`.
 #[workflow]
 #[derive(Default)]
@@ -435,11 +498,11 @@ impl OverrideCallerWorkflow {
     #[run]
     pub async fn run(ctx: &mut WorkflowContext<Self>, _n: u32) -> WorkflowResult<String> {
         let options = bridge_runtime::CallOptions::new()
-            .remote_workflow_id("overridden")
+            .remote_workflow_id("named-overridden")
             .execution_timeout(Duration::from_secs(2))
             .heartbeat_timeout(Duration::from_secs(3));
         Ok(
-            match ProbeCaller::sleep_with_options(ctx, options, 30).await {
+            match ProbeCaller::sleep_named_with_options(ctx, options, 30).await {
                 Ok(v) => format!("unexpected success: {v}"),
                 Err(e) => format!("{e:?}"),
             },
@@ -1043,6 +1106,8 @@ pub fn probe_b_worker_options() -> Result<temporalio_sdk::WorkerOptions, bridge_
     ProbeCallee::fail_keyed::<FailWorkflow>(&mut o)?;
     ProbeCallee::countdown::<CountdownWorkflow>(&mut o)?;
     ProbeCallee::noop::<NoopWorkflow>(&mut o)?;
+    ProbeCallee::sleep_named::<SleepWorkflow>(&mut o)?;
+    ProbeCallee::peek_notes(&o, MailboxWorkflow::notes)?;
     Ok(o)
 }
 
@@ -1107,6 +1172,8 @@ impl Harness {
             .register_workflow::<NaiveCallerWorkflow>()
             .unwrap()
             .register_workflow::<StuckCallerWorkflow>()
+            .unwrap()
+            .register_workflow::<GatewayCallerWorkflow>()
             .unwrap()
             .build();
         let b_worker = probe_b_worker_options().expect("probe-b serves Probe as declared");

@@ -42,14 +42,7 @@ fn ctx_param(n: &Names) -> TokenStream {
 /// The arguments as one wire value: `()`, the one argument, or `MultiArgsN(…)`.
 fn args_value(rt: &TokenStream, m: &Method) -> TokenStream {
     let names: Vec<_> = m.args.iter().map(|(n, _)| n).collect();
-    match names.as_slice() {
-        [] => quote!(()),
-        [one] => quote!(#one),
-        many => {
-            let multi = format_ident!("MultiArgs{}", many.len());
-            quote!(#rt::#multi(#( #many ),*))
-        }
-    }
+    super::wire_args(rt, &names)
 }
 
 /// `|| TBridge::m_remote_id(&a, &b)`: the id template's id, computed only if it is needed.

@@ -55,26 +55,13 @@ fn positional(m: &Method) -> Vec<Ident> {
         .collect()
 }
 
-/// The pattern that takes the method's wire arguments apart (`()`, `a`, `MultiArgsN(a, b)`),
-/// and the same names as a list.
-fn args_pattern(rt: &TokenStream, names: &[Ident]) -> TokenStream {
-    match names {
-        [] => quote!(()),
-        [one] => quote!(#one),
-        many => {
-            let multi = format_ident!("MultiArgs{}", many.len());
-            quote!(#rt::#multi(#( #many ),*))
-        }
-    }
-}
-
 /// `m(answer)` and `m_calls()`.
 fn method_fns(n: &Names, m: &Method) -> TokenStream {
     let (rt, marker, ident) = (&n.rt, n.marker(m), &m.ident);
     let (answer, output) = (local("answer"), &m.output);
     let types: Vec<_> = m.args.iter().map(|(_, t)| t).collect();
     let names = positional(m);
-    let pattern = args_pattern(rt, &names);
+    let pattern = super::wire_args(rt, &names);
     let calls = calls_ident(m);
     // One argument is the wire value itself; none or several are taken apart for the closure.
     let adapted = match names.as_slice() {

@@ -127,6 +127,19 @@ fn marker(method: &impl Display, span: Span) -> Ident {
     format_ident!("__BridgeMethod_{}", method.to_string(), span = span)
 }
 
+/// `names` as one wire value of a method's arguments, or the pattern that takes one apart:
+/// `()`, the one name, or `MultiArgsN(a, b, …)`.
+fn wire_args(rt: &TokenStream, names: &[impl quote::ToTokens]) -> TokenStream {
+    match names {
+        [] => quote!(()),
+        [one] => quote!(#one),
+        many => {
+            let multi = format_ident!("MultiArgs{}", many.len());
+            quote!(#rt::#multi(#( #many ),*))
+        }
+    }
+}
+
 /// A local of the generated functions. Mixed-site hygiene: a user argument named `ctx`,
 /// `options` or `target` cannot clash with it.
 fn local(name: &str) -> Ident {

@@ -4,10 +4,11 @@
 use super::Names;
 use crate::model::{
     DEFAULT_START_TO_CLOSE_MS, Handler, IdReuse, Method, MethodKind, MethodOptions, OnCancel,
-    Retry, WorkflowMethod,
+    Opening, Retry, WorkflowMethod,
 };
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
+use syn::Ident;
 
 /// `pub struct __BridgeMethod_m;` and its `RemoteMethod` impl.
 pub(super) fn marker_impl(n: &Names, m: &Method) -> TokenStream {
@@ -29,13 +30,14 @@ pub(super) fn marker_impl(n: &Names, m: &Method) -> TokenStream {
         MethodKind::Workflow(w) => (
             call_timeouts(rt, &w.options),
             retry_spec(rt, w.options.bridge_retry.as_ref()),
-            workflow_kind(rt, w),
+            workflow_kind(rt, w, &marker),
         ),
         // A handler's attribute has no timeout or retry keys.
         MethodKind::Signal(h) => (default_timeouts(rt), none, handler_kind(n, "Signal", h)),
         MethodKind::Query(h) => (default_timeouts(rt), none, handler_kind(n, "Query", h)),
         MethodKind::Update(h) => (default_timeouts(rt), none, handler_kind(n, "Update", h)),
     };
+    let template_id = template_id_fn(n, m);
     // Spanned on the method, so that a type that is not serializable is reported there.
     quote_spanned! {m.span=>
         #[doc(hidden)]
@@ -57,6 +59,7 @@ pub(super) fn marker_impl(n: &Names, m: &Method) -> TokenStream {
                 bridge_retry: #bridge_retry,
                 kind: #kind,
             };
+            #template_id
         }
     }
 }
@@ -74,8 +77,8 @@ pub(super) fn args_type(rt: &TokenStream, m: &Method) -> TokenStream {
     }
 }
 
-/// `MethodKind::Workflow(WorkflowSpec { … })`.
-fn workflow_kind(rt: &TokenStream, w: &WorkflowMethod) -> TokenStream {
+/// `MethodKind::Workflow(WorkflowSpec { … })`; `marker` is the method's marker type.
+fn workflow_kind(rt: &TokenStream, w: &WorkflowMethod, marker: &Ident) -> TokenStream {
     let (queue, workflow) = (&w.queue, &w.workflow);
     let options = &w.options;
     let execution = optional_duration(options.execution);
@@ -97,6 +100,13 @@ fn workflow_kind(rt: &TokenStream, w: &WorkflowMethod) -> TokenStream {
         IdReuse::RejectDuplicate => quote!(RejectDuplicate),
         IdReuse::AllowDuplicateFailedOnly => quote!(AllowDuplicateFailedOnly),
     };
+    let id_template = match &w.id_template {
+        Some(_) => quote! {
+            ::core::option::Option::Some(#rt::IdTemplate(#rt::template_id_of::<#marker>))
+        },
+        None => quote!(::core::option::Option::None),
+    };
+    let explicit_ids = opening(rt, quote!(ExplicitIds), quote!(Refused), &w.explicit_ids);
     quote! {
         #rt::MethodKind::Workflow(#rt::WorkflowSpec {
             queue: #queue,
@@ -107,8 +117,41 @@ fn workflow_kind(rt: &TokenStream, w: &WorkflowMethod) -> TokenStream {
             on_stuck: #on_stuck,
             workflow_retry: #workflow_retry,
             id_reuse: #rt::IdReuse::#id_reuse,
+            id_template: #id_template,
+            explicit_ids: #explicit_ids,
         })
     }
+}
+
+/// `ty::closed`, `ty::Any` or `ty::Prefix("…")` of an [`Opening`].
+fn opening(rt: &TokenStream, ty: TokenStream, closed: TokenStream, o: &Opening) -> TokenStream {
+    match o {
+        Opening::Closed => quote!(#rt::#ty::#closed),
+        Opening::Any => quote!(#rt::#ty::Any),
+        Opening::Prefix(p) => quote!(#rt::#ty::Prefix(#p)),
+    }
+}
+
+/// `fn template_id` of a workflow method with an id template: its `…Bridge` id function on
+/// the decoded arguments.
+fn template_id_fn(n: &Names, m: &Method) -> Option<TokenStream> {
+    m.workflow()?.id_template.as_ref()?;
+    let (bridge, id_fn) = (&n.bridge, super::bridge::id_fn_ident(m));
+    let args = super::local("args");
+    let refs: Vec<TokenStream> = match m.args.len() {
+        1 => vec![quote!(#args)],
+        count => (0..count)
+            .map(|i| {
+                let i = syn::Index::from(i);
+                quote!(&#args.#i)
+            })
+            .collect(),
+    };
+    Some(quote! {
+        fn template_id(#args: &Self::Args) -> ::core::option::Option<::std::string::String> {
+            ::core::option::Option::Some(#bridge::#id_fn(#( #refs ),*))
+        }
+    })
 }
 
 /// `MethodKind::{variant}(HandlerSpec { … })`; a `with_start` points at the workflow method's
@@ -126,10 +169,12 @@ fn handler_kind(n: &Names, variant: &str, h: &Handler) -> TokenStream {
         }
         None => quote!(::core::option::Option::None),
     };
+    let targets = opening(rt, quote!(Targets), quote!(Bridged), &h.targets);
     quote! {
         #rt::MethodKind::#variant(#rt::HandlerSpec {
             name: #name,
             with_start: #with_start,
+            targets: #targets,
         })
     }
 }

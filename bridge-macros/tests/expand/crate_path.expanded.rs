@@ -74,6 +74,8 @@ const _: () = {
                 on_stuck: my_api::bridge_runtime::__private::OnStuck::Wait,
                 workflow_retry: ::core::option::Option::None,
                 id_reuse: my_api::bridge_runtime::__private::IdReuse::RejectDuplicate,
+                id_template: ::core::option::Option::None,
+                explicit_ids: my_api::bridge_runtime::__private::ExplicitIds::Refused,
             }),
         };
     }
@@ -96,6 +98,7 @@ const _: () = {
             kind: my_api::bridge_runtime::__private::MethodKind::Query(my_api::bridge_runtime::__private::HandlerSpec {
                 name: "count",
                 with_start: ::core::option::Option::None,
+                targets: my_api::bridge_runtime::__private::Targets::Bridged,
             }),
         };
     }

@@ -70,8 +70,23 @@ const _: () = {
                 on_stuck: ::bridge_runtime::__private::OnStuck::Wait,
                 workflow_retry: ::core::option::Option::None,
                 id_reuse: ::bridge_runtime::__private::IdReuse::RejectDuplicate,
+                id_template: ::core::option::Option::Some(
+                    ::bridge_runtime::__private::IdTemplate(
+                        ::bridge_runtime::__private::template_id_of::<
+                            __BridgeMethod_create_label,
+                        >,
+                    ),
+                ),
+                explicit_ids: ::bridge_runtime::__private::ExplicitIds::Refused,
             }),
         };
+        fn template_id(
+            args: &Self::Args,
+        ) -> ::core::option::Option<::std::string::String> {
+            ::core::option::Option::Some(
+                ShippingBridge::create_label_remote_id(&args.0, &args.1),
+            )
+        }
     }
     #[doc(hidden)]
     #[allow(non_camel_case_types)]
@@ -94,6 +109,7 @@ const _: () = {
                 with_start: ::core::option::Option::Some(
                     &<__BridgeMethod_ping as ::bridge_runtime::__private::RemoteMethod>::SPEC,
                 ),
+                targets: ::bridge_runtime::__private::Targets::Bridged,
             }),
         };
     }
@@ -135,6 +151,8 @@ const _: () = {
                     non_retryable_error_types: &["Invalid"],
                 }),
                 id_reuse: ::bridge_runtime::__private::IdReuse::AllowDuplicateFailedOnly,
+                id_template: ::core::option::Option::None,
+                explicit_ids: ::bridge_runtime::__private::ExplicitIds::Refused,
             }),
         };
     }

@@ -66,6 +66,8 @@ const _: () = {
                 on_stuck: ::bridge_runtime::__private::OnStuck::Wait,
                 workflow_retry: ::core::option::Option::None,
                 id_reuse: ::bridge_runtime::__private::IdReuse::RejectDuplicate,
+                id_template: ::core::option::Option::None,
+                explicit_ids: ::bridge_runtime::__private::ExplicitIds::Refused,
             }),
         };
     }
@@ -94,6 +96,8 @@ const _: () = {
                 on_stuck: ::bridge_runtime::__private::OnStuck::Wait,
                 workflow_retry: ::core::option::Option::None,
                 id_reuse: ::bridge_runtime::__private::IdReuse::RejectDuplicate,
+                id_template: ::core::option::Option::None,
+                explicit_ids: ::bridge_runtime::__private::ExplicitIds::Refused,
             }),
         };
     }

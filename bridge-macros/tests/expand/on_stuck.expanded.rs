@@ -68,6 +68,8 @@ const _: () = {
                 on_stuck: ::bridge_runtime::__private::OnStuck::Wait,
                 workflow_retry: ::core::option::Option::None,
                 id_reuse: ::bridge_runtime::__private::IdReuse::RejectDuplicate,
+                id_template: ::core::option::Option::None,
+                explicit_ids: ::bridge_runtime::__private::ExplicitIds::Refused,
             }),
         };
     }
@@ -98,6 +100,8 @@ const _: () = {
                 },
                 workflow_retry: ::core::option::Option::None,
                 id_reuse: ::bridge_runtime::__private::IdReuse::RejectDuplicate,
+                id_template: ::core::option::Option::None,
+                explicit_ids: ::bridge_runtime::__private::ExplicitIds::Refused,
             }),
         };
     }
@@ -128,6 +132,8 @@ const _: () = {
                 },
                 workflow_retry: ::core::option::Option::None,
                 id_reuse: ::bridge_runtime::__private::IdReuse::RejectDuplicate,
+                id_template: ::core::option::Option::None,
+                explicit_ids: ::bridge_runtime::__private::ExplicitIds::Refused,
             }),
         };
     }

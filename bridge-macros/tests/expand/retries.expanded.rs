@@ -86,6 +86,8 @@ const _: () = {
                     non_retryable_error_types: &["CardDeclined", "Fraud"],
                 }),
                 id_reuse: ::bridge_runtime::__private::IdReuse::RejectDuplicate,
+                id_template: ::core::option::Option::None,
+                explicit_ids: ::bridge_runtime::__private::ExplicitIds::Refused,
             }),
         };
     }

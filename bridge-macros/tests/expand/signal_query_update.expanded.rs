@@ -70,6 +70,8 @@ const _: () = {
                 on_stuck: ::bridge_runtime::__private::OnStuck::Wait,
                 workflow_retry: ::core::option::Option::None,
                 id_reuse: ::bridge_runtime::__private::IdReuse::RejectDuplicate,
+                id_template: ::core::option::Option::None,
+                explicit_ids: ::bridge_runtime::__private::ExplicitIds::Refused,
             }),
         };
     }
@@ -92,6 +94,7 @@ const _: () = {
             kind: ::bridge_runtime::__private::MethodKind::Signal(::bridge_runtime::__private::HandlerSpec {
                 name: "add_item",
                 with_start: ::core::option::Option::None,
+                targets: ::bridge_runtime::__private::Targets::Bridged,
             }),
         };
     }
@@ -114,6 +117,7 @@ const _: () = {
             kind: ::bridge_runtime::__private::MethodKind::Query(::bridge_runtime::__private::HandlerSpec {
                 name: "status",
                 with_start: ::core::option::Option::None,
+                targets: ::bridge_runtime::__private::Targets::Bridged,
             }),
         };
     }
@@ -136,6 +140,7 @@ const _: () = {
             kind: ::bridge_runtime::__private::MethodKind::Update(::bridge_runtime::__private::HandlerSpec {
                 name: "change_address",
                 with_start: ::core::option::Option::None,
+                targets: ::bridge_runtime::__private::Targets::Bridged,
             }),
         };
     }

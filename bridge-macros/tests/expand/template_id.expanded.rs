@@ -65,8 +65,23 @@ const _: () = {
                 on_stuck: ::bridge_runtime::__private::OnStuck::Wait,
                 workflow_retry: ::core::option::Option::None,
                 id_reuse: ::bridge_runtime::__private::IdReuse::RejectDuplicate,
+                id_template: ::core::option::Option::Some(
+                    ::bridge_runtime::__private::IdTemplate(
+                        ::bridge_runtime::__private::template_id_of::<
+                            __BridgeMethod_invoice,
+                        >,
+                    ),
+                ),
+                explicit_ids: ::bridge_runtime::__private::ExplicitIds::Refused,
             }),
         };
+        fn template_id(
+            args: &Self::Args,
+        ) -> ::core::option::Option<::std::string::String> {
+            ::core::option::Option::Some(
+                InvoicingBridge::invoice_remote_id(&args.0, &args.1),
+            )
+        }
     }
     #[automatically_derived]
     impl InvoicingCaller {

@@ -65,8 +65,21 @@ const _: () = {
                 on_stuck: ::bridge_runtime::__private::OnStuck::Wait,
                 workflow_retry: ::core::option::Option::None,
                 id_reuse: ::bridge_runtime::__private::IdReuse::RejectDuplicate,
+                id_template: ::core::option::Option::Some(
+                    ::bridge_runtime::__private::IdTemplate(
+                        ::bridge_runtime::__private::template_id_of::<
+                            __BridgeMethod_cart,
+                        >,
+                    ),
+                ),
+                explicit_ids: ::bridge_runtime::__private::ExplicitIds::Refused,
             }),
         };
+        fn template_id(
+            args: &Self::Args,
+        ) -> ::core::option::Option<::std::string::String> {
+            ::core::option::Option::Some(CartBridge::cart_remote_id(args))
+        }
     }
     #[doc(hidden)]
     #[allow(non_camel_case_types)]
@@ -89,6 +102,7 @@ const _: () = {
                 with_start: ::core::option::Option::Some(
                     &<__BridgeMethod_cart as ::bridge_runtime::__private::RemoteMethod>::SPEC,
                 ),
+                targets: ::bridge_runtime::__private::Targets::Bridged,
             }),
         };
     }
@@ -113,6 +127,7 @@ const _: () = {
                 with_start: ::core::option::Option::Some(
                     &<__BridgeMethod_cart as ::bridge_runtime::__private::RemoteMethod>::SPEC,
                 ),
+                targets: ::bridge_runtime::__private::Targets::Bridged,
             }),
         };
     }

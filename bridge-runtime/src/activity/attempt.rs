@@ -2,10 +2,11 @@
 //! metrics guard. A call that fails here has touched nothing on cluster B.
 
 use super::BridgeShared;
+use super::gate::{self, Claim};
 use crate::{
     ids::{CallSite, default_remote_id, finalize_id},
     metrics::{AttemptGuard, Outcome},
-    spec::{MethodSpec, OnStuck, WorkflowSpec},
+    spec::{MethodKind, MethodSpec, OnStuck, Targets, WorkflowSpec},
     wire::{CallHeader, Failure, Origin, ROUTING_FIELDS, TRACE_HEADER, WaitProgress},
 };
 use futures::future::BoxFuture;
@@ -61,6 +62,8 @@ pub struct Attempt {
     /// What the call does while its remote workflow is stuck: the header's override, else the
     /// method's.
     pub on_stuck: OnStuck,
+    /// What the call may touch on cluster B besides what it starts fresh ([`super::gate`]).
+    pub claim: Claim,
     pub metrics: AttemptGuard,
 }
 
@@ -111,10 +114,11 @@ impl Attempt {
             },
             None => started_workflow(spec, id).map_or(OnStuck::Wait, |w| w.on_stuck),
         };
+        let start_args = header.start_args.unwrap_or(0).min(payloads.len());
+        let claim = claim(&shared, spec, id, &header, &payloads, start_args, &origin)?;
         let remote_start = RemoteStart::of(started_workflow(spec, id), &header, trace, origin);
         let raw_id = remote_id(&shared, spec, &ctx, header.remote_workflow_id, id)?;
         let remote_id = finalize_id(&raw_id, shared.max_id_len);
-        let start_args = header.start_args.unwrap_or(0).min(payloads.len());
         let checked = match args {
             Args::All => Some(&payloads[..]),
             Args::AfterStart => Some(&payloads[start_args..]),
@@ -140,6 +144,7 @@ impl Attempt {
             start_args,
             remote_start,
             on_stuck,
+            claim,
         })
     }
 
@@ -228,6 +233,36 @@ impl RemoteStart {
             trace,
             origin,
         }
+    }
+}
+
+/// What a part of `spec` may touch ([`Claim`]): a handle's wait or cancel, bridged workflows;
+/// a handler, what it opens; a start, by the id it runs under ([`gate::start_claim`]).
+fn claim(
+    shared: &BridgeShared,
+    spec: &'static MethodSpec,
+    rule: IdRule,
+    header: &CallHeader,
+    payloads: &[Payload],
+    start_args: usize,
+    origin: &Origin,
+) -> Result<Claim, ActivityError> {
+    let given = header.remote_workflow_id.as_deref();
+    let start = |workflow: &WorkflowSpec, args: &[Payload]| {
+        let source = origin.workflow_id.as_deref();
+        gate::start_claim(shared, spec, workflow, given, args, source)
+    };
+    match (rule, &spec.kind) {
+        (IdRule::Required, _) => Ok(Claim::Target(Targets::Bridged)),
+        (IdRule::DefaultForWorkflows, MethodKind::Workflow(w)) => start(w, payloads),
+        (
+            IdRule::DefaultForWorkflows,
+            MethodKind::Signal(h) | MethodKind::Query(h) | MethodKind::Update(h),
+        ) => Ok(Claim::Target(h.targets)),
+        (IdRule::DefaultOfStartedWorkflow, _) => match started_workflow(spec, rule) {
+            Some(w) => start(w, &payloads[..start_args]),
+            None => Ok(Claim::Target(Targets::Bridged)),
+        },
     }
 }
 

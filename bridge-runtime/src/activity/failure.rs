@@ -250,6 +250,8 @@ mod tests {
             on_stuck: crate::spec::OnStuck::Wait,
             workflow_retry: None,
             id_reuse: IdReuse::RejectDuplicate,
+            id_template: None,
+            explicit_ids: crate::spec::ExplicitIds::Refused,
         }),
     };
     const UPDATE: MethodSpec = MethodSpec {
@@ -259,6 +261,7 @@ mod tests {
         kind: MethodKind::Update(HandlerSpec {
             name: "set_quantity",
             with_start: Some(&STARTED),
+            targets: crate::spec::Targets::Bridged,
         }),
         ..STARTED
     };

@@ -346,10 +346,7 @@ impl<M: RemoteMethod, P: CallPart> ExecutableActivity for MockActivity<M, P> {
     const REQUIRES_INSTANCE: bool = true;
 
     fn definition() -> Self {
-        MockActivity(
-            format!("{}{}", M::SPEC.activity_type, P::SUFFIX),
-            PhantomData,
-        )
+        MockActivity(super::part_activity_type::<M, P>(), PhantomData)
     }
 
     fn execute(

@@ -9,13 +9,15 @@
 //! [`crate::wire::Failure`].
 //!
 //! Every step is idempotent, so any attempt on any bridge process reaches the same single
-//! remote execution: the remote workflow is started with id-conflict policy UseExisting and the
-//! method's id-reuse policy (RejectDuplicate by default), and "already started" means attach. When the caller is
+//! remote execution: the remote workflow is started with id-conflict policy Fail and the
+//! method's id-reuse policy (RejectDuplicate by default), and "already started" means attach,
+//! once [`gate`] admits the call to the execution (it must have been started for it). When the caller is
 //! cancelled, the remote workflow is cancelled, terminated or left alone per the method's
 //! `on_cancel`; a stop for any other reason (shutdown, a timed-out attempt) never touches it.
 
 mod attempt;
 mod failure;
+mod gate;
 pub mod mock;
 mod parts;
 mod stuck;
@@ -177,6 +179,11 @@ async fn not_a_part_of(a: &Attempt, part: &str) -> Result<RawValue, ActivityErro
     ))
 }
 
+/// The activity type of part `P` of method `M`: `bridge.{Trait}.{method}{suffix}`.
+fn part_activity_type<M: RemoteMethod, P: CallPart>() -> String {
+    format!("{}{}", M::SPEC.activity_type, P::SUFFIX)
+}
+
 /// A bridge activity of method `M`: the whole call, or one part of it (`P`).
 pub struct PartActivity<M, P>(String, PhantomData<fn() -> (M, P)>);
 
@@ -193,10 +200,7 @@ impl<M: RemoteMethod, P: CallPart> ExecutableActivity for PartActivity<M, P> {
     const REQUIRES_INSTANCE: bool = true;
 
     fn definition() -> Self {
-        PartActivity(
-            format!("{}{}", M::SPEC.activity_type, P::SUFFIX),
-            PhantomData,
-        )
+        PartActivity(part_activity_type::<M, P>(), PhantomData)
     }
 
     fn execute(

@@ -5,6 +5,7 @@
 use super::{
     attempt::{Attempt, RemoteStart, heartbeating, json_payload},
     failure::ReadFailure,
+    gate,
     stuck::Watch,
 };
 use crate::{
@@ -59,7 +60,7 @@ pub(super) async fn start(a: &mut Attempt, w: &WorkflowSpec) -> Result<RawValue,
 
 /// `bridge.T.m.wait`: wait for the result of the remote workflow a handle names.
 pub(super) async fn wait(a: &mut Attempt, w: &WorkflowSpec) -> Result<RawValue, ActivityError> {
-    let client = a.requesting(a.client()).await?;
+    let client = a.requesting(admitted(a)).await?;
     let handle = client.get_workflow_handle::<UntypedWorkflow>(&a.remote_id);
     wait_for(&client, handle, a, w).await
 }
@@ -122,11 +123,20 @@ pub(super) async fn update(a: &mut Attempt, name: &'static str) -> Result<RawVal
     .await
 }
 
-/// The remote workflow the call's id names, on cluster B.
+/// The remote workflow the call's id names, on cluster B, once the gateway admits the call
+/// to it.
 async fn remote(a: &Attempt) -> Result<RemoteHandle, ActivityError> {
-    Ok(a.client()
+    Ok(admitted(a)
         .await?
         .get_workflow_handle::<UntypedWorkflow>(&a.remote_id))
+}
+
+/// Cluster B's client, once the gateway admits the call to the execution its id names
+/// ([`gate::admit`]).
+async fn admitted(a: &Attempt) -> Result<Client, ActivityError> {
+    let client = a.client().await?;
+    gate::admit(&client, a).await?;
+    Ok(client)
 }
 
 /// The workflow's and the handler's arguments of a with-start call, in that order.
@@ -146,9 +156,12 @@ pub(super) async fn signal_with_start(
     signal: &'static str,
 ) -> Result<RawValue, ActivityError> {
     let (start_args, signal_args) = with_start_args(a);
-    let options = start_options(workflow, &a.remote_id, &a.remote_start);
+    let conflict = WorkflowIdConflictPolicy::UseExisting;
+    let options = start_options(workflow, &a.remote_id, &a.remote_start, conflict);
+    // The gateway reads an existing execution first: one another source or call started is
+    // not signalled. (A foreign start between the read and the signal is not caught.)
     a.requesting(async {
-        a.client()
+        admitted(a)
             .await?
             .signal_with_start_workflow(
                 UntypedWorkflow::new(workflow.workflow_type),
@@ -191,7 +204,7 @@ pub(super) async fn update_with_start(
     .build();
     let output = a
         .requesting(async {
-            a.client()
+            admitted(a)
                 .await?
                 .execute_update_with_start_workflow(
                     UntypedWorkflow::new(workflow.workflow_type),
@@ -240,15 +253,16 @@ pub(super) fn null_result() -> RawValue {
     RawValue::new(vec![null_payload()])
 }
 
-/// How the bridge starts `workflow` under `remote_id`: attach to a running execution instead
-/// of failing, and (by default) never start a second one after the first has closed.
+/// How the bridge starts `workflow` under `remote_id`: (by default) never a second execution
+/// after the first has closed, and what a running one with the id means (`conflict`).
 fn start_options(
     workflow: &WorkflowSpec,
     remote_id: &str,
     start: &RemoteStart,
+    conflict: WorkflowIdConflictPolicy,
 ) -> WorkflowStartOptions {
     WorkflowStartOptions::new(workflow.queue, remote_id)
-        .id_conflict_policy(WorkflowIdConflictPolicy::UseExisting)
+        .id_conflict_policy(conflict)
         .id_reuse_policy(id_reuse_policy(workflow))
         .maybe_retry_policy(workflow.workflow_retry.map(|r| r.to_policy(&[])))
         .maybe_execution_timeout(start.execution)
@@ -274,30 +288,33 @@ fn id_reuse_policy(workflow: &WorkflowSpec) -> WorkflowIdReusePolicy {
     }
 }
 
-/// Starts the method's remote workflow, or finds the one execution that already has this id.
+/// Starts the method's remote workflow, or finds the one execution that already has this id
+/// and attaches to it, if the gateway admits the call to it.
 ///
-/// The returned handle names the started run, or no run (the id's latest) when attaching to a
-/// closed execution. Attaching to a running one is counted as fresh: the SDK's start does not
-/// say.
+/// A start that finds the id taken, running or closed, fails ("already started"), so that a
+/// fresh start and an attach are told apart, and an attach is checked. The returned handle
+/// names the started run, or no run (the id's latest) when attaching.
 async fn start_or_attach(
     client: &Client,
     a: &Attempt,
     workflow: &WorkflowSpec,
     args: Vec<Payload>,
 ) -> Result<RemoteHandle, ActivityError> {
-    let options = start_options(workflow, &a.remote_id, &a.remote_start);
+    let conflict = WorkflowIdConflictPolicy::Fail;
+    let options = start_options(workflow, &a.remote_id, &a.remote_start, conflict);
     let remote_type = UntypedWorkflow::new(workflow.workflow_type);
     match client
         .start_workflow(remote_type, RawValue::new(args), options)
         .await
     {
         Ok(handle) => {
-            debug!(remote_run_id = ?handle.run_id(), "remote workflow started or attached while running");
-            a.metrics.started(handle.run_id().is_some());
+            debug!(remote_run_id = ?handle.run_id(), "remote workflow started");
+            a.metrics.started(true);
             Ok(handle)
         }
         Err(WorkflowStartError::AlreadyStarted { run_id, .. }) => {
-            info!(remote_run_id = ?run_id, "remote workflow already closed; attaching to its result");
+            gate::admit(client, a).await?;
+            info!(remote_run_id = ?run_id, "remote workflow already started; attaching to it");
             a.metrics.started(false);
             Ok(client.get_workflow_handle::<UntypedWorkflow>(&a.remote_id))
         }

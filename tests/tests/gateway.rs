@@ -1,0 +1,168 @@
+//! The gateway on two real local clusters: a caller reaches on cluster B only what a bridge
+//! started for it. A workflow someone runs on B directly cannot be attached to, signalled,
+//! queried, updated, waited on or cancelled through the bridge; an id the method does not open
+//! is refused; a business key is shared within a source and refused from another.
+
+use bridge_runtime::BridgeWorker;
+use bridge_runtime::testing::{WorkerThread, history, scheduled_activities};
+use std::time::Duration;
+use temporal_bridge_tests::http::{free_address, sample, scrape, wait_for};
+use temporal_bridge_tests::{
+    A_QUEUE, B_QUEUE, GatewayCallerWorkflow, Harness, KeyedEchoCallerWorkflow, KeyedRequest,
+    MailboxWorkflow, ProbeBridge, RESULT_TIMEOUT, run_on_a,
+};
+use temporalio_client::{WorkflowGetResultOptions, WorkflowStartOptions};
+use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
+
+/// Starts `MailboxWorkflow` on B directly, as someone on B would, under `id`.
+async fn foreign_mailbox(h: &Harness, id: &str) {
+    h.b.start_workflow(
+        MailboxWorkflow::run,
+        "another customer's data".to_owned(),
+        WorkflowStartOptions::new(B_QUEUE, id).build(),
+    )
+    .await
+    .expect("start the foreign mailbox on B");
+    h.wait_running_on_b(id, Duration::from_secs(30)).await;
+}
+
+/// Whether `outcome` is a refusal of kind `refusal` (the `Debug` of `Refusal`).
+fn refused(outcome: &str, refusal: &str) -> bool {
+    outcome.starts_with("Refused {") && outcome.contains(&format!("refusal: {refusal}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_foreign_execution_of_a_declared_type_cannot_be_reached_through_the_bridge() {
+    let h = Harness::start().await;
+    let metrics = free_address();
+    let _bridge = WorkerThread::bridge(
+        "bridge",
+        BridgeWorker::new(h.clusters.pool(), "a")
+            .register(ProbeBridge)
+            .metrics_address(metrics.parse().unwrap()),
+    );
+    wait_for(&metrics, "/metrics", 200).await;
+    let private = "named-private-77";
+    foreign_mailbox(&h, private).await;
+    foreign_mailbox(&h, "public-mailbox-1").await;
+
+    let (seen, run_id) = run_on_a(&h, GatewayCallerWorkflow::run, private.into(), "gate-77").await;
+    let expected = [
+        ("attach under an id the method opens", "NotOwned"),
+        ("an id the method does not open", "IdNotAllowed"),
+        ("signal", "TargetNotAllowed"),
+        ("query", "TargetNotAllowed"),
+        ("update", "TargetNotAllowed"),
+        ("a forged handle's wait", "TargetNotAllowed"),
+        ("a forged handle's cancel", "TargetNotAllowed"),
+        ("the public- query on another id", "TargetNotAllowed"),
+    ];
+    assert_eq!(seen.len(), expected.len(), "{seen:#?}");
+    for (outcome, (what, refusal)) in seen.iter().zip(expected) {
+        assert!(refused(outcome, refusal), "{what}: {outcome}");
+        assert!(outcome.contains(private), "{what} names the id: {outcome}");
+        assert!(
+            !outcome.contains("another customer"),
+            "{what} returns nothing of the execution: {outcome}"
+        );
+    }
+    // Each refusal was final: every bridge activity ran once.
+    let calls = scheduled_activities(&h.a, "gate-77", &run_id)
+        .await
+        .unwrap();
+    assert_eq!(calls.len(), expected.len(), "{calls:?}");
+    for call in &calls {
+        assert_eq!(call.started_attempt, Some(1), "{call:?}");
+    }
+    // Nothing reached the foreign mailbox: no signal, update or cancel request in its history.
+    let events = history(&h.b, private, "").await.unwrap();
+    let touched = events.iter().any(|e| {
+        matches!(
+            e.attributes,
+            Some(
+                Attributes::WorkflowExecutionSignaledEventAttributes(_)
+                    | Attributes::WorkflowExecutionUpdateAcceptedEventAttributes(_)
+                    | Attributes::WorkflowExecutionCancelRequestedEventAttributes(_)
+            )
+        )
+    });
+    assert!(!touched, "the foreign mailbox was touched: {events:#?}");
+    // The audit: one count per refusal, by reason.
+    let text = scrape(&metrics).await;
+    let count = |reason: &str| {
+        let reason = format!("reason=\"{reason}\"");
+        let methods = [
+            "Probe.sleep_named",
+            "Probe.sleep",
+            "Probe.add_note",
+            "Probe.read_notes",
+            "Probe.append",
+            "Probe.mailbox",
+            "Probe.peek_notes",
+        ];
+        methods
+            .iter()
+            .filter_map(|m| {
+                let method = format!("method=\"{m}\"");
+                sample(&text, "temporal_bridge_refused", &[&method, &reason])
+            })
+            .sum::<f64>()
+    };
+    assert_eq!(count("not_owned"), 1.0, "{text}");
+    assert_eq!(count("id_not_allowed"), 1.0, "{text}");
+    assert_eq!(count("target_not_allowed"), 6.0, "{text}");
+
+    // A method that opens a prefix reaches a workflow under it, and only that method.
+    let (public, _) = run_on_a(
+        &h,
+        GatewayCallerWorkflow::run,
+        "public-mailbox-1".into(),
+        "gate-public",
+    )
+    .await;
+    assert!(refused(&public[3], "TargetNotAllowed"), "{public:#?}");
+    assert_eq!(public[7], "ok: []", "{public:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_business_key_is_shared_within_a_source_and_refused_from_another() {
+    let h = Harness::start().await;
+    let request = |tag: &str| KeyedRequest {
+        key: "order-9".into(),
+        tag: tag.into(),
+    };
+    let bridge = h.in_process_bridge();
+    let (first, _) = run_on_a(&h, KeyedEchoCallerWorkflow::run, request("first"), "key-1").await;
+    let (second, _) = run_on_a(&h, KeyedEchoCallerWorkflow::run, request("second"), "key-2").await;
+    assert_eq!(first.remote_workflow_id, "keyed-echo-order-9");
+    assert_eq!(
+        second, first,
+        "the second caller attached to the first one's execution"
+    );
+    bridge.stop().unwrap();
+
+    // The same cluster under another name: a bridge of another source.
+    let pool = h.clusters.pool_with_aliases(&[("a2", "a")]).unwrap();
+    let _other = WorkerThread::bridge(
+        "bridge-a2",
+        BridgeWorker::new(pool, "a2").register(ProbeBridge),
+    );
+    let handle =
+        h.a.start_workflow(
+            KeyedEchoCallerWorkflow::run,
+            request("third"),
+            WorkflowStartOptions::new(A_QUEUE, "key-3").build(),
+        )
+        .await
+        .unwrap();
+    let failure = tokio::time::timeout(
+        RESULT_TIMEOUT,
+        handle.get_result(WorkflowGetResultOptions::default()),
+    )
+    .await
+    .expect("the call ends")
+    .expect_err("the call from another source is refused");
+    let text = format!("{failure:?}");
+    assert!(text.contains("BridgeNotOwned"), "{text}");
+    assert!(text.contains("keyed-echo-order-9"), "{text}");
+}
