@@ -96,8 +96,12 @@ fn main() {
     assert_eq!(label.run_timeout, Some(hour / 2));
     assert_eq!(specs[3].timeouts.heartbeat, std::time::Duration::from_secs(10));
     assert_eq!(specs[3].timeouts.attempt, hour);
-    use bridge_runtime::spec::{HandlerSpec, MethodKind};
-    let handler = |name| HandlerSpec { name, with_start: None };
+    use bridge_runtime::spec::{HandlerSpec, MethodKind, Targets};
+    let handler = |name| HandlerSpec {
+        name,
+        with_start: None,
+        targets: Targets::Bridged,
+    };
     assert_eq!(specs[4].kind, MethodKind::Signal(handler("add_note")));
     assert_eq!(specs[5].kind, MethodKind::Query(handler("status")));
     assert_eq!(specs[6].kind, MethodKind::Update(handler("change_address")));
