@@ -35,6 +35,12 @@ pub(crate) struct RemoteWorkflowArgs {
     /// The prefix that every remote workflow id a caller chooses must start with.
     #[darling(default)]
     pub id_prefix: Option<SpannedValue<String>>,
+    /// Calls of the method that may start per second, in one bridge process.
+    #[darling(default)]
+    pub starts_per_second: Option<SpannedValue<u32>>,
+    /// Calls of the method that may be in flight at once, in one bridge process.
+    #[darling(default)]
+    pub max_in_flight: Option<SpannedValue<u32>>,
     /// What cancelling the caller does to the remote workflow.
     #[darling(default)]
     pub on_cancel: Option<SpannedValue<String>>,
@@ -92,6 +98,12 @@ pub(crate) struct RemoteHandlerArgs {
     /// Besides bridged workflows, those whose id starts with this prefix.
     #[darling(default)]
     pub target_prefix: Option<SpannedValue<String>>,
+    /// Calls of the method that may start per second, in one bridge process.
+    #[darling(default)]
+    pub starts_per_second: Option<SpannedValue<u32>>,
+    /// Calls of the method that may be in flight at once, in one bridge process.
+    #[darling(default)]
+    pub max_in_flight: Option<SpannedValue<u32>>,
 }
 
 /// A duration as written in an attribute: a string such as `"30s"`, checked later by

@@ -50,6 +50,8 @@ pub(crate) struct Method {
     /// The method name's span, where errors about generated code for it land.
     pub span: Span,
     pub kind: MethodKind,
+    /// `starts_per_second` and `max_in_flight`: the method's limits in one bridge process.
+    pub limits: (Option<u32>, Option<u32>),
 }
 
 /// What a method does on the remote cluster.
@@ -270,14 +272,16 @@ fn parse_method(errors: &mut Errors, f: &mut TraitItemFn) -> Option<Method> {
             (**ty).clone()
         }
     };
-    let (cluster, kind) = match helper? {
+    let (cluster, kind, limits) = match helper? {
         Helper::Workflow(attr, options) => {
             let kind = workflow_kind(errors, sig, &args, &attr, options);
-            (attr.cluster, kind)
+            let limits = limits(errors, &attr.starts_per_second, &attr.max_in_flight);
+            (attr.cluster, kind, limits)
         }
         Helper::Handler(which, attr) => {
             let kind = handler_kind(errors, sig, which, &attr, before)?;
-            (attr.cluster, kind)
+            let limits = limits(errors, &attr.starts_per_second, &attr.max_in_flight);
+            (attr.cluster, kind, limits)
         }
     };
     (errors.len() == before).then(|| Method {
@@ -287,7 +291,31 @@ fn parse_method(errors: &mut Errors, f: &mut TraitItemFn) -> Option<Method> {
         cluster: cluster.as_str().to_owned(),
         span: sig.ident.span(),
         kind,
+        limits,
     })
+}
+
+/// `starts_per_second` and `max_in_flight`; 0 would hold every call forever.
+fn limits(
+    errors: &mut Errors,
+    starts: &Option<SpannedValue<u32>>,
+    in_flight: &Option<SpannedValue<u32>>,
+) -> (Option<u32>, Option<u32>) {
+    for (key, value) in [("starts_per_second", starts), ("max_in_flight", in_flight)] {
+        if let Some(v) = value.as_ref().filter(|v| ***v == 0) {
+            errors.push(
+                Error::custom(format!(
+                    "`{key} = 0` would hold every call forever; give at least 1, or leave the \
+                     key out for no limit"
+                ))
+                .with_span(&v.span()),
+            );
+        }
+    }
+    (
+        starts.as_ref().map(|v| **v),
+        in_flight.as_ref().map(|v| **v),
+    )
 }
 
 /// Strips the helper attributes from `f` and parses the one it must have.

@@ -306,6 +306,10 @@ impl std::str::FromStr for LogFormat {
 /// address = "orders.temporal.internal:7233"
 /// [clusters.b]
 /// profile = "fulfillment-eu"
+///
+/// [limits.b]                         # calls to cluster b, from this process
+/// starts_per_second = 50
+/// max_in_flight = 2000
 /// ```
 ///
 /// Every key is optional in the file: a bridge process needs `source` (from the file or
@@ -344,6 +348,10 @@ pub struct BridgeConfig {
     /// The clusters, as in [`PoolConfig`].
     #[serde(default)]
     pub clusters: BTreeMap<String, ClusterConfig>,
+    /// Limits on the calls to each destination cluster (`[limits.b]`), see
+    /// [`crate::Limits`].
+    #[serde(default)]
+    pub limits: BTreeMap<String, crate::spec::Limits>,
     /// Where this configuration came from, for error messages: a file's path, or
     /// [`FROM_ENV`]. `None` for one built in code.
     #[serde(skip)]

@@ -36,6 +36,7 @@ pub mod config;
 pub mod error;
 pub mod health;
 pub mod ids;
+mod limits;
 pub mod metrics;
 mod pool;
 pub mod spec;
@@ -50,7 +51,7 @@ pub use callee::CalleeError;
 pub use error::{BridgeError, ConfigError, PoolError, Refusal, WorkerError};
 pub use pool::{ClusterPool, ClusterPoolBuilder};
 pub use spec::{
-    CallTimeouts, DEFAULT_BRIDGE_QUEUE, ExplicitIds, IdReuse, OnCancel, OnStuck, Targets,
+    CallTimeouts, DEFAULT_BRIDGE_QUEUE, ExplicitIds, IdReuse, Limits, OnCancel, OnStuck, Targets,
 };
 pub use worker::{
     BridgeRegistration, BridgeWorker, DEFAULT_GRACE_PERIOD, DEFAULT_MAX_CONCURRENT_CALLS,
@@ -82,8 +83,8 @@ pub mod __private {
         ids::{CallSite, default_remote_id},
         mock::{Mock, MockFailure},
         spec::{
-            ExplicitIds, HandlerSpec, IdReuse, IdTemplate, MethodKind, MethodSpec, RemoteMethod,
-            RetrySpec, Targets, WorkflowSpec, cluster_name, template_id_of,
+            ExplicitIds, HandlerSpec, IdReuse, IdTemplate, Limits, MethodKind, MethodSpec,
+            RemoteMethod, RetrySpec, Targets, WorkflowSpec, cluster_name, template_id_of,
         },
         worker::Registrar,
     };

@@ -10,6 +10,7 @@
 //! | `temporal_bridge_calls_in_flight` | up-down counter | `method`, `destination_cluster` |
 //! | `temporal_bridge_heartbeat_age` | histogram (duration) since the attempt's previous heartbeat | `method`, `destination_cluster` |
 //! | `temporal_bridge_remote_stuck` | up-down counter: calls waiting now on a remote workflow that makes no progress | `method`, `destination_cluster`, `reason` (`no_poller`, `task_failing`) |
+//! | `temporal_bridge_throttled` | up-down counter: calls waiting now for a limit (`[limits]`, `starts_per_second`, `max_in_flight`) | `method`, `destination_cluster` |
 //! | `temporal_bridge_refused` | counter: calls the gateway refused | `method`, `destination_cluster`, `reason` (`not_owned`, `id_not_allowed`, `target_not_allowed`) |
 
 use crate::spec::MethodSpec;
@@ -30,6 +31,7 @@ pub(crate) struct BridgeMetrics {
     heartbeat_age: HistogramDuration,
     stuck: UpDownCounter,
     refused: Counter,
+    throttled: UpDownCounter,
 }
 
 /// What an attempt ended as, for the latency histogram's `outcome` label.
@@ -95,6 +97,10 @@ impl BridgeMetrics {
             refused: meter.counter(param(
                 "temporal_bridge_refused",
                 "Calls the gateway refused: an execution not started for them, an id or a target the method does not open",
+            )),
+            throttled: meter.up_down_counter(param(
+                "temporal_bridge_throttled",
+                "Calls waiting now for a limit on starts per second or calls in flight",
             )),
             heartbeat_age: meter.histogram_duration(param(
                 "temporal_bridge_heartbeat_age",
@@ -191,6 +197,16 @@ impl AttemptGuard {
         }
     }
 
+    /// The call waits for a limit; it counts in `temporal_bridge_throttled` until the guard
+    /// is dropped.
+    pub fn throttled(&self) -> ThrottledGuard {
+        self.metrics.throttled.add(1, &self.labels);
+        ThrottledGuard {
+            metrics: self.metrics.clone(),
+            labels: self.labels.clone(),
+        }
+    }
+
     /// A heartbeat was recorded: its age is the time since the previous one (or the start).
     pub fn heartbeat(&self) {
         let now = std::time::Instant::now();
@@ -207,6 +223,18 @@ impl Drop for AttemptGuard {
         let labels = self.with_label("outcome", outcome);
         self.metrics.latency.record(self.started.elapsed(), &labels);
         self.metrics.in_flight.add(-1, &self.labels);
+    }
+}
+
+/// A call counted as waiting for a limit; dropping it uncounts it.
+pub(crate) struct ThrottledGuard {
+    metrics: Arc<BridgeMetrics>,
+    labels: MetricAttributes,
+}
+
+impl Drop for ThrottledGuard {
+    fn drop(&mut self) {
+        self.metrics.throttled.add(-1, &self.labels);
     }
 }
 

@@ -31,6 +31,9 @@ pub struct MethodSpec {
     /// The bridge activity's retry policy (`bridge_retry(...)`); `None`:
     /// [`crate::bridge_retry_policy`].
     pub bridge_retry: Option<RetrySpec>,
+    /// How many of the method's calls may start per second and be in flight in one bridge
+    /// process (`starts_per_second`, `max_in_flight`).
+    pub limits: Limits,
     /// What the method does on the destination cluster, with what only that kind has.
     pub kind: MethodKind,
 }
@@ -313,6 +316,30 @@ impl Default for CallTimeouts {
     fn default() -> Self {
         Self::DEFAULT
     }
+}
+
+/// Limits on calls, per destination cluster (`[limits.b]` in the bridge's file,
+/// `BridgeWorker::limit`) or per method (`starts_per_second`, `max_in_flight` on its
+/// attribute), in one bridge process. A call over a limit waits, heartbeating, and counts in
+/// `temporal_bridge_throttled`; it does not fail.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Calls that may start per second: their first request to the destination (a start, a
+    /// signal, a query, an update) is paced to this rate.
+    #[serde(default)]
+    pub starts_per_second: Option<u32>,
+    /// Calls that may be in flight at once, from their first request to their end.
+    #[serde(default)]
+    pub max_in_flight: Option<u32>,
+}
+
+impl Limits {
+    /// No limit.
+    pub const NONE: Limits = Limits {
+        starts_per_second: None,
+        max_in_flight: None,
+    };
 }
 
 /// The default task queue that bridge workers poll on the source cluster.

@@ -7,11 +7,12 @@ use crate::{
     activity::{BridgeShared, MethodHost},
     error::{ConfigError, WorkerError},
     ids::{DEFAULT_MAX_ID_LEN, MIN_MAX_ID_LEN},
+    limits::LimitSet,
     pool::ClusterPool,
-    spec::{MethodSpec, RemoteMethod},
+    spec::{Limits, MethodSpec, RemoteMethod},
 };
 use std::{
-    collections::{BTreeMap, BTreeSet},
+    collections::{BTreeMap, BTreeSet, HashMap},
     future::Future,
     net::SocketAddr,
     sync::Arc,
@@ -107,6 +108,7 @@ pub struct BridgeWorker {
     max_pollers: usize,
     metrics_address: Option<SocketAddr>,
     health_address: Option<SocketAddr>,
+    limits: HashMap<String, Limits>,
 }
 
 /// Stops the metrics or health endpoint with the worker.
@@ -131,7 +133,15 @@ impl BridgeWorker {
             max_pollers: DEFAULT_MAX_POLLERS,
             metrics_address: None,
             health_address: None,
+            limits: HashMap::new(),
         }
+    }
+
+    /// Limits the calls this process makes to destination `cluster`: started per second and
+    /// in flight (see [`Limits`]). A call over a limit waits; it does not fail.
+    pub fn limit(mut self, cluster: impl Into<String>, limits: Limits) -> Self {
+        self.limits.insert(cluster.into(), limits);
+        self
     }
 
     /// A worker configured by a bridge file and the environment (see
@@ -228,6 +238,9 @@ impl BridgeWorker {
         if config.health_address.is_some() {
             self.health_address = config.health_address;
         }
+        for (cluster, limits) in &config.limits {
+            self.limits.insert(cluster.clone(), *limits);
+        }
         self
     }
 
@@ -248,6 +261,33 @@ impl BridgeWorker {
             .flat_map(|b| b.methods())
             .map(|s| s.cluster)
             .collect()
+    }
+
+    /// Every limit names a cluster of the pool, and none is zero (which would stop its calls
+    /// for good).
+    fn check_limits(&self) -> Result<(), WorkerError> {
+        let limits = self
+            .limits
+            .iter()
+            .map(|(c, l)| (format!("[limits.{c}]"), l));
+        let methods = self.bridges.iter().flat_map(|b| b.methods());
+        let method_limits = methods.map(|s| (format!("method {}", s.label), &s.limits));
+        for cluster in self.limits.keys() {
+            if !self.pool.contains(cluster) {
+                return Err(WorkerError::Setting(format!(
+                    "[limits.{cluster}] names a cluster the pool does not have; it has: {}",
+                    self.pool.known()
+                )));
+            }
+        }
+        for (what, l) in limits.chain(method_limits) {
+            if l.starts_per_second == Some(0) || l.max_in_flight == Some(0) {
+                return Err(WorkerError::Setting(format!(
+                    "{what}: a limit of 0 would hold every call forever; give at least 1"
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// Checks the registrations against the pool without connecting: every cluster a bridge
@@ -278,6 +318,7 @@ impl BridgeWorker {
                 known: self.pool.known(),
             });
         }
+        self.check_limits()?;
         let mut seen = BTreeSet::new();
         for bridge in &self.bridges {
             for spec in bridge.methods() {
@@ -400,6 +441,7 @@ impl BridgeWorker {
             source_cluster: self.source.clone(),
             max_id_len: self.max_id_len,
             metrics: metrics.clone(),
+            limits: LimitSet::new(&self.limits, self.bridges.iter().flat_map(|b| b.methods())),
         });
         let mut registrar = Registrar {
             shared,

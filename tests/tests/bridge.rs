@@ -651,10 +651,13 @@ async fn per_call_overrides_replace_the_attribute_values() {
     let _bridge = h.in_process_bridge();
     let (seen, run_id) = run_on_a(&h, OverrideCallerWorkflow::run, 0u32, "overrides").await;
     assert!(seen.starts_with("RemoteTimedOut"), "{seen}");
-    assert!(seen.contains("\"overridden\""), "{seen}");
+    assert!(seen.contains("\"named-overridden\""), "{seen}");
     let scheduled = bridge_activity_scheduled(&h, "overrides", &run_id).await;
     assert_eq!(scheduled.heartbeat_timeout.map(|d| d.seconds), Some(3));
-    assert_eq!(execution_timeout_secs_on_b(&h, "overridden").await, Some(2));
+    assert_eq!(
+        execution_timeout_secs_on_b(&h, "named-overridden").await,
+        Some(2)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

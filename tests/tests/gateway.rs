@@ -1,15 +1,17 @@
 //! The gateway on two real local clusters: a caller reaches on cluster B only what a bridge
 //! started for it. A workflow someone runs on B directly cannot be attached to, signalled,
 //! queried, updated, waited on or cancelled through the bridge; an id the method does not open
-//! is refused; a business key is shared within a source and refused from another.
+//! is refused; a business key is shared within a source and refused from another; a flood is
+//! held to a destination's limit.
 
-use bridge_runtime::BridgeWorker;
 use bridge_runtime::testing::{WorkerThread, history, scheduled_activities};
+use bridge_runtime::{BridgeWorker, Limits};
+use futures::{StreamExt, stream};
 use std::time::Duration;
 use temporal_bridge_tests::http::{free_address, sample, scrape, wait_for};
 use temporal_bridge_tests::{
-    A_QUEUE, B_QUEUE, GatewayCallerWorkflow, Harness, KeyedEchoCallerWorkflow, KeyedRequest,
-    MailboxWorkflow, ProbeBridge, RESULT_TIMEOUT, run_on_a,
+    A_QUEUE, B_QUEUE, EchoCallerWorkflow, GatewayCallerWorkflow, Harness, KeyedEchoCallerWorkflow,
+    KeyedRequest, MailboxWorkflow, ProbeBridge, RESULT_TIMEOUT, describe, result_of, run_on_a,
 };
 use temporalio_client::{WorkflowGetResultOptions, WorkflowStartOptions};
 use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
@@ -165,4 +167,79 @@ async fn a_business_key_is_shared_within_a_source_and_refused_from_another() {
     let text = format!("{failure:?}");
     assert!(text.contains("BridgeNotOwned"), "{text}");
     assert!(text.contains("keyed-echo-order-9"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_200_calls_reaches_b_at_the_destination_limit_and_every_call_completes() {
+    const CALLS: usize = 200;
+    const PER_SECOND: u32 = 20;
+    let h = Harness::start().await;
+    let metrics = free_address();
+    let limits = Limits {
+        starts_per_second: Some(PER_SECOND),
+        max_in_flight: None,
+    };
+    let _bridge = WorkerThread::bridge(
+        "bridge",
+        BridgeWorker::new(h.clusters.pool(), "a")
+            .register(ProbeBridge)
+            .limit("b", limits)
+            .metrics_address(metrics.parse().unwrap()),
+    );
+    wait_for(&metrics, "/metrics", 200).await;
+
+    let results: Vec<_> = stream::iter(0..CALLS)
+        .map(|i| {
+            let h = &h;
+            async move {
+                let tag = format!("flood-{i}");
+                let handle =
+                    h.a.start_workflow(
+                        EchoCallerWorkflow::run,
+                        vec![tag.clone()],
+                        WorkflowStartOptions::new(A_QUEUE, &tag).build(),
+                    )
+                    .await
+                    .unwrap();
+                (tag, result_of(&handle).await)
+            }
+        })
+        .buffer_unordered(50)
+        .collect()
+        .await;
+    let mut starts = Vec::new();
+    for (tag, echoes) in &results {
+        assert_eq!(echoes.len(), 1, "{tag}: {echoes:?}");
+        assert_eq!(
+            &echoes[0].tag, tag,
+            "every call completes with its own result"
+        );
+        // When B started it, read from B itself (strongly consistent).
+        let d = describe(&h.b, &echoes[0].remote_workflow_id).await;
+        let started = d
+            .workflow_execution_info
+            .and_then(|i| i.start_time)
+            .unwrap();
+        starts.push(started.seconds as f64 + f64::from(started.nanos) / 1e9);
+    }
+    starts.sort_by(f64::total_cmp);
+    let span = starts[CALLS - 1] - starts[0];
+    let rate = (CALLS - 1) as f64 / span;
+    eprintln!("flood: {CALLS} calls started on B over {span:.2} s: {rate:.1} per second");
+    // Pacing holds the rate at the limit on any machine; a slow one only lowers it.
+    assert!(
+        rate <= f64::from(PER_SECOND) * 1.05,
+        "{rate:.1}/s over the limit"
+    );
+    let text = scrape(&metrics).await;
+    let waiting = sample(
+        &text,
+        "temporal_bridge_throttled",
+        &["method=\"Probe.echo\""],
+    );
+    assert_eq!(
+        waiting,
+        Some(0.0),
+        "no call waits once all are done: {text}"
+    );
 }

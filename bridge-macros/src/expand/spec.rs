@@ -38,6 +38,17 @@ pub(super) fn marker_impl(n: &Names, m: &Method) -> TokenStream {
         MethodKind::Update(h) => (default_timeouts(rt), none, handler_kind(n, "Update", h)),
     };
     let template_id = template_id_fn(n, m);
+    let limits = match m.limits {
+        (None, None) => quote!(#rt::Limits::NONE),
+        (starts, in_flight) => {
+            let some = |v: Option<u32>| match v {
+                Some(v) => quote!(::core::option::Option::Some(#v)),
+                None => quote!(::core::option::Option::None),
+            };
+            let (starts, in_flight) = (some(starts), some(in_flight));
+            quote!(#rt::Limits { starts_per_second: #starts, max_in_flight: #in_flight })
+        }
+    };
     // Spanned on the method, so that a type that is not serializable is reported there.
     quote_spanned! {m.span=>
         #[doc(hidden)]
@@ -57,6 +68,7 @@ pub(super) fn marker_impl(n: &Names, m: &Method) -> TokenStream {
                 bridge_queue: #bridge_queue,
                 timeouts: #timeouts,
                 bridge_retry: #bridge_retry,
+                limits: #limits,
                 kind: #kind,
             };
             #template_id

@@ -65,6 +65,7 @@ const _: () = {
                 heartbeat: ::core::time::Duration::from_secs(10),
             },
             bridge_retry: ::core::option::Option::None,
+            limits: my_api::bridge_runtime::__private::Limits::NONE,
             kind: my_api::bridge_runtime::__private::MethodKind::Workflow(my_api::bridge_runtime::__private::WorkflowSpec {
                 queue: "audit",
                 workflow_type: "Record",
@@ -95,6 +96,7 @@ const _: () = {
             bridge_queue: my_api::bridge_runtime::__private::DEFAULT_BRIDGE_QUEUE,
             timeouts: my_api::bridge_runtime::__private::CallTimeouts::DEFAULT,
             bridge_retry: ::core::option::Option::None,
+            limits: my_api::bridge_runtime::__private::Limits::NONE,
             kind: my_api::bridge_runtime::__private::MethodKind::Query(my_api::bridge_runtime::__private::HandlerSpec {
                 name: "count",
                 with_start: ::core::option::Option::None,

@@ -61,6 +61,7 @@ const _: () = {
             bridge_queue: "bridge-a",
             timeouts: ::bridge_runtime::__private::CallTimeouts::DEFAULT,
             bridge_retry: ::core::option::Option::None,
+            limits: ::bridge_runtime::__private::Limits::NONE,
             kind: ::bridge_runtime::__private::MethodKind::Workflow(::bridge_runtime::__private::WorkflowSpec {
                 queue: "labels",
                 workflow_type: "CreateLabel",
@@ -104,6 +105,7 @@ const _: () = {
             bridge_queue: "bridge-a",
             timeouts: ::bridge_runtime::__private::CallTimeouts::DEFAULT,
             bridge_retry: ::core::option::Option::None,
+            limits: ::bridge_runtime::__private::Limits::NONE,
             kind: ::bridge_runtime::__private::MethodKind::Update(::bridge_runtime::__private::HandlerSpec {
                 name: "relabel",
                 with_start: ::core::option::Option::Some(
@@ -132,6 +134,7 @@ const _: () = {
                 heartbeat: ::core::time::Duration::from_secs(30),
             },
             bridge_retry: ::core::option::Option::None,
+            limits: ::bridge_runtime::__private::Limits::NONE,
             kind: ::bridge_runtime::__private::MethodKind::Workflow(::bridge_runtime::__private::WorkflowSpec {
                 queue: "labels",
                 workflow_type: "Ping",

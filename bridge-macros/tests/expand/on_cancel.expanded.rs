@@ -57,6 +57,7 @@ const _: () = {
             bridge_queue: ::bridge_runtime::__private::DEFAULT_BRIDGE_QUEUE,
             timeouts: ::bridge_runtime::__private::CallTimeouts::DEFAULT,
             bridge_retry: ::core::option::Option::None,
+            limits: ::bridge_runtime::__private::Limits::NONE,
             kind: ::bridge_runtime::__private::MethodKind::Workflow(::bridge_runtime::__private::WorkflowSpec {
                 queue: "jobs",
                 workflow_type: "Crunch",
@@ -87,6 +88,7 @@ const _: () = {
             bridge_queue: ::bridge_runtime::__private::DEFAULT_BRIDGE_QUEUE,
             timeouts: ::bridge_runtime::__private::CallTimeouts::DEFAULT,
             bridge_retry: ::core::option::Option::None,
+            limits: ::bridge_runtime::__private::Limits::NONE,
             kind: ::bridge_runtime::__private::MethodKind::Workflow(::bridge_runtime::__private::WorkflowSpec {
                 queue: "jobs",
                 workflow_type: "Archive",

@@ -67,6 +67,7 @@ const _: () = {
                 maximum_attempts: ::core::option::Option::Some(10),
                 non_retryable_error_types: &["BadRequest"],
             }),
+            limits: ::bridge_runtime::__private::Limits::NONE,
             kind: ::bridge_runtime::__private::MethodKind::Workflow(::bridge_runtime::__private::WorkflowSpec {
                 queue: "payments",
                 workflow_type: "Charge",

@@ -61,6 +61,7 @@ const _: () = {
             bridge_queue: ::bridge_runtime::__private::DEFAULT_BRIDGE_QUEUE,
             timeouts: ::bridge_runtime::__private::CallTimeouts::DEFAULT,
             bridge_retry: ::core::option::Option::None,
+            limits: ::bridge_runtime::__private::Limits::NONE,
             kind: ::bridge_runtime::__private::MethodKind::Workflow(::bridge_runtime::__private::WorkflowSpec {
                 queue: "orders",
                 workflow_type: "Place",
@@ -91,6 +92,7 @@ const _: () = {
             bridge_queue: ::bridge_runtime::__private::DEFAULT_BRIDGE_QUEUE,
             timeouts: ::bridge_runtime::__private::CallTimeouts::DEFAULT,
             bridge_retry: ::core::option::Option::None,
+            limits: ::bridge_runtime::__private::Limits::NONE,
             kind: ::bridge_runtime::__private::MethodKind::Signal(::bridge_runtime::__private::HandlerSpec {
                 name: "add_item",
                 with_start: ::core::option::Option::None,
@@ -114,6 +116,7 @@ const _: () = {
             bridge_queue: ::bridge_runtime::__private::DEFAULT_BRIDGE_QUEUE,
             timeouts: ::bridge_runtime::__private::CallTimeouts::DEFAULT,
             bridge_retry: ::core::option::Option::None,
+            limits: ::bridge_runtime::__private::Limits::NONE,
             kind: ::bridge_runtime::__private::MethodKind::Query(::bridge_runtime::__private::HandlerSpec {
                 name: "status",
                 with_start: ::core::option::Option::None,
@@ -137,6 +140,7 @@ const _: () = {
             bridge_queue: ::bridge_runtime::__private::DEFAULT_BRIDGE_QUEUE,
             timeouts: ::bridge_runtime::__private::CallTimeouts::DEFAULT,
             bridge_retry: ::core::option::Option::None,
+            limits: ::bridge_runtime::__private::Limits::NONE,
             kind: ::bridge_runtime::__private::MethodKind::Update(::bridge_runtime::__private::HandlerSpec {
                 name: "change_address",
                 with_start: ::core::option::Option::None,

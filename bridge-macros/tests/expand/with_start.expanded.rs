@@ -56,6 +56,7 @@ const _: () = {
             bridge_queue: ::bridge_runtime::__private::DEFAULT_BRIDGE_QUEUE,
             timeouts: ::bridge_runtime::__private::CallTimeouts::DEFAULT,
             bridge_retry: ::core::option::Option::None,
+            limits: ::bridge_runtime::__private::Limits::NONE,
             kind: ::bridge_runtime::__private::MethodKind::Workflow(::bridge_runtime::__private::WorkflowSpec {
                 queue: "carts",
                 workflow_type: "Cart",
@@ -97,6 +98,7 @@ const _: () = {
             bridge_queue: ::bridge_runtime::__private::DEFAULT_BRIDGE_QUEUE,
             timeouts: ::bridge_runtime::__private::CallTimeouts::DEFAULT,
             bridge_retry: ::core::option::Option::None,
+            limits: ::bridge_runtime::__private::Limits::NONE,
             kind: ::bridge_runtime::__private::MethodKind::Signal(::bridge_runtime::__private::HandlerSpec {
                 name: "add_item",
                 with_start: ::core::option::Option::Some(
@@ -122,6 +124,7 @@ const _: () = {
             bridge_queue: ::bridge_runtime::__private::DEFAULT_BRIDGE_QUEUE,
             timeouts: ::bridge_runtime::__private::CallTimeouts::DEFAULT,
             bridge_retry: ::core::option::Option::None,
+            limits: ::bridge_runtime::__private::Limits::NONE,
             kind: ::bridge_runtime::__private::MethodKind::Update(::bridge_runtime::__private::HandlerSpec {
                 name: "set_quantity",
                 with_start: ::core::option::Option::Some(

@@ -148,11 +148,18 @@ impl Attempt {
         })
     }
 
-    /// Runs `part` in the call's span, and records how the attempt ended.
+    /// Runs `part` in the call's span, once the call is within its limits if it is `limited`
+    /// (waiting, heartbeating, counted in `temporal_bridge_throttled`), and records how the
+    /// attempt ended.
     pub async fn run(
         mut self,
         part: for<'a> fn(&'a mut Attempt) -> BoxFuture<'a, Result<RawValue, ActivityError>>,
+        limited: bool,
     ) -> Result<RawValue, ActivityError> {
+        let _admitted = match limited && self.shared.limits.limits(self.spec) {
+            true => Some(self.requesting(self.admit()).await),
+            false => None,
+        };
         let info = self.ctx.info();
         let span = info_span!(
             "bridge_call",
@@ -170,6 +177,18 @@ impl Attempt {
             Err(_) => Outcome::Error,
         });
         result
+    }
+
+    /// Waits until the call is within its limits; counted as throttled only if it waits.
+    async fn admit(&self) -> crate::limits::Admitted {
+        use futures::FutureExt;
+        let admit = self.shared.limits.admit(self.spec);
+        tokio::pin!(admit);
+        if let Some(admitted) = (&mut admit).now_or_never() {
+            return admitted;
+        }
+        let _waiting = self.metrics.throttled();
+        admit.await
     }
 
     /// Cluster B's client; unavailable is retried, naming the cluster.

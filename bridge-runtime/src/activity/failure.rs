@@ -241,6 +241,7 @@ mod tests {
         bridge_queue: "temporal-bridge",
         timeouts: CallTimeouts::DEFAULT,
         bridge_retry: None,
+        limits: crate::spec::Limits::NONE,
         kind: MethodKind::Workflow(WorkflowSpec {
             queue: "carts",
             workflow_type: "Cart",

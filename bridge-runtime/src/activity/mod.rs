@@ -46,6 +46,8 @@ pub struct BridgeShared {
     pub max_id_len: usize,
     /// The bridge's own metrics.
     pub metrics: Arc<crate::metrics::BridgeMetrics>,
+    /// Limits on calls per destination and per method.
+    pub limits: crate::limits::LimitSet,
 }
 
 /// Holds the shared state for method `M`'s activities; the SDK calls it the implementer.
@@ -87,6 +89,9 @@ pub trait CallPart: 'static {
     const ARGS: Args;
     /// Where the remote workflow id comes from when the header names none.
     const ID: IdRule;
+    /// Whether the part starts a call on the destination (a start, a signal, a query, an
+    /// update), and so waits for the call's limits: a handle's wait and cancel do not.
+    const LIMITED: bool = true;
     /// Runs the prepared attempt.
     fn run(attempt: &mut Attempt) -> BoxFuture<'_, Result<RawValue, ActivityError>>;
 }
@@ -137,6 +142,7 @@ impl CallPart for WaitPart {
     const SUFFIX: &'static str = WAIT_SUFFIX;
     const ARGS: Args = Args::None;
     const ID: IdRule = IdRule::Required;
+    const LIMITED: bool = false;
     fn run(a: &mut Attempt) -> BoxFuture<'_, Result<RawValue, ActivityError>> {
         match &a.spec.kind {
             MethodKind::Workflow(w) => parts::wait(a, w).boxed(),
@@ -149,6 +155,7 @@ impl CallPart for CancelPart {
     const SUFFIX: &'static str = CANCEL_SUFFIX;
     const ARGS: Args = Args::None;
     const ID: IdRule = IdRule::Required;
+    const LIMITED: bool = false;
     fn run(a: &mut Attempt) -> BoxFuture<'_, Result<RawValue, ActivityError>> {
         match &a.spec.kind {
             MethodKind::Workflow(_) => parts::cancel(a).boxed(),
@@ -217,7 +224,7 @@ impl<M: RemoteMethod, P: CallPart> ExecutableActivity for PartActivity<M, P> {
             let shared = host.shared.clone();
             let attempt =
                 Attempt::prepare::<M::Args>(shared, &M::SPEC, ctx, input.payloads, P::ARGS, P::ID)?;
-            attempt.run(P::run).await
+            attempt.run(P::run, P::LIMITED).await
         }
         .boxed()
     }

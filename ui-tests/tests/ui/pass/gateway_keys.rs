@@ -1,4 +1,5 @@
-//! Every way a method opens the gateway, and a template whose id the bridge recomputes.
+//! Every way a method opens the gateway, a template whose id the bridge recomputes, and
+//! per-method limits.
 use bridge_runtime::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -18,8 +19,11 @@ pub trait Shop {
     #[remote_workflow(cluster = "b", queue = "shop", id = "order-{order.id}-{count}")]
     async fn keyed(order: Order, count: u32) -> String;
 
-    #[remote_query(cluster = "b", target = "any")]
+    #[remote_query(cluster = "b", target = "any", starts_per_second = 5, max_in_flight = 10)]
     async fn status() -> String;
+
+    #[remote_workflow(cluster = "b", queue = "shop", starts_per_second = 20)]
+    async fn paced(order: Order) -> String;
 
     #[remote_signal(cluster = "b", target = "bridged")]
     async fn poke();
