@@ -188,23 +188,14 @@ impl AttemptGuard {
 
     /// The call's remote workflow is stuck for `reason`; it counts in
     /// `temporal_bridge_remote_stuck` until the guard is dropped.
-    pub fn stuck(&self, reason: &'static str) -> StuckGuard {
-        let labels = self.with_label("reason", reason);
-        self.metrics.stuck.add(1, &labels);
-        StuckGuard {
-            metrics: self.metrics.clone(),
-            labels,
-        }
+    pub fn stuck(&self, reason: &'static str) -> CountedGuard {
+        CountedGuard::new(&self.metrics.stuck, self.with_label("reason", reason))
     }
 
     /// The call waits for a limit; it counts in `temporal_bridge_throttled` until the guard
     /// is dropped.
-    pub fn throttled(&self) -> ThrottledGuard {
-        self.metrics.throttled.add(1, &self.labels);
-        ThrottledGuard {
-            metrics: self.metrics.clone(),
-            labels: self.labels.clone(),
-        }
+    pub fn throttled(&self) -> CountedGuard {
+        CountedGuard::new(&self.metrics.throttled, self.labels.clone())
     }
 
     /// A heartbeat was recorded: its age is the time since the previous one (or the start).
@@ -226,26 +217,25 @@ impl Drop for AttemptGuard {
     }
 }
 
-/// A call counted as waiting for a limit; dropping it uncounts it.
-pub(crate) struct ThrottledGuard {
-    metrics: Arc<BridgeMetrics>,
+/// A call counted in an up-down counter while it is in a state (stuck, waiting for a limit);
+/// dropping it (the state over, or the attempt) uncounts it.
+pub(crate) struct CountedGuard {
+    counter: UpDownCounter,
     labels: MetricAttributes,
 }
 
-impl Drop for ThrottledGuard {
-    fn drop(&mut self) {
-        self.metrics.throttled.add(-1, &self.labels);
+impl CountedGuard {
+    fn new(counter: &UpDownCounter, labels: MetricAttributes) -> Self {
+        counter.add(1, &labels);
+        CountedGuard {
+            counter: counter.clone(),
+            labels,
+        }
     }
 }
 
-/// A call counted as stuck; dropping it (unstuck, or the attempt over) uncounts it.
-pub(crate) struct StuckGuard {
-    metrics: Arc<BridgeMetrics>,
-    labels: MetricAttributes,
-}
-
-impl Drop for StuckGuard {
+impl Drop for CountedGuard {
     fn drop(&mut self) {
-        self.metrics.stuck.add(-1, &self.labels);
+        self.counter.add(-1, &self.labels);
     }
 }

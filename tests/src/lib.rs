@@ -1205,6 +1205,21 @@ impl Harness {
         )
     }
 
+    /// A bridge on a thread of this process, polling `a`, with `configure` applied to its
+    /// worker, serving its metrics on a free port: the bridge, and that address once it answers.
+    pub async fn in_process_bridge_with_metrics(
+        &self,
+        configure: impl FnOnce(bridge_runtime::BridgeWorker) -> bridge_runtime::BridgeWorker,
+    ) -> (WorkerThread, String) {
+        let address = http::free_address();
+        let worker = bridge_runtime::BridgeWorker::new(self.clusters.pool(), "a")
+            .register(ProbeBridge)
+            .metrics_address(address.parse().expect("a socket address"));
+        let bridge = WorkerThread::bridge("bridge", configure(worker));
+        http::wait_for(&address, "/metrics", 200).await;
+        (bridge, address)
+    }
+
     /// A bridge in its own OS process (the `test-bridge` binary at `exe`, which integration
     /// tests get from `env!("CARGO_BIN_EXE_test-bridge")`), so that it can be killed.
     pub fn spawn_bridge_process(&self, exe: &str) -> BridgeProcess {

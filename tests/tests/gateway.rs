@@ -8,7 +8,7 @@ use bridge_runtime::testing::{WorkerThread, history, scheduled_activities};
 use bridge_runtime::{BridgeWorker, Limits};
 use futures::{StreamExt, stream};
 use std::time::Duration;
-use temporal_bridge_tests::http::{free_address, sample, scrape, wait_for};
+use temporal_bridge_tests::http::{sample, scrape};
 use temporal_bridge_tests::{
     A_QUEUE, B_QUEUE, EchoCallerWorkflow, GatewayCallerWorkflow, Harness, KeyedEchoCallerWorkflow,
     KeyedRequest, MailboxWorkflow, ProbeBridge, RESULT_TIMEOUT, describe, result_of, run_on_a,
@@ -36,14 +36,7 @@ fn refused(outcome: &str, refusal: &str) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_foreign_execution_of_a_declared_type_cannot_be_reached_through_the_bridge() {
     let h = Harness::start().await;
-    let metrics = free_address();
-    let _bridge = WorkerThread::bridge(
-        "bridge",
-        BridgeWorker::new(h.clusters.pool(), "a")
-            .register(ProbeBridge)
-            .metrics_address(metrics.parse().unwrap()),
-    );
-    wait_for(&metrics, "/metrics", 200).await;
+    let (_bridge, metrics) = h.in_process_bridge_with_metrics(|w| w).await;
     let private = "named-private-77";
     foreign_mailbox(&h, private).await;
     foreign_mailbox(&h, "public-mailbox-1").await;
@@ -174,19 +167,13 @@ async fn a_flood_of_200_calls_reaches_b_at_the_destination_limit_and_every_call_
     const CALLS: usize = 200;
     const PER_SECOND: u32 = 20;
     let h = Harness::start().await;
-    let metrics = free_address();
     let limits = Limits {
         starts_per_second: Some(PER_SECOND),
         max_in_flight: None,
     };
-    let _bridge = WorkerThread::bridge(
-        "bridge",
-        BridgeWorker::new(h.clusters.pool(), "a")
-            .register(ProbeBridge)
-            .limit("b", limits)
-            .metrics_address(metrics.parse().unwrap()),
-    );
-    wait_for(&metrics, "/metrics", 200).await;
+    let (_bridge, metrics) = h
+        .in_process_bridge_with_metrics(|w| w.limit("b", limits))
+        .await;
 
     let results: Vec<_> = stream::iter(0..CALLS)
         .map(|i| {

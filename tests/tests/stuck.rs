@@ -2,14 +2,13 @@
 //! call waits, and with `on_stuck = "fail"` the call fails with `RemoteStuck`, on two real local
 //! clusters with a real bridge process.
 
-use bridge_runtime::BridgeWorker;
 use bridge_runtime::testing::{WorkerThread, history};
 use bridge_runtime::wire::WaitProgress;
 use std::time::{Duration, Instant};
-use temporal_bridge_tests::http::{free_address, sample, scrape, wait_for};
+use temporal_bridge_tests::http::{sample, scrape};
 use temporal_bridge_tests::{
-    A_QUEUE, Harness, NoopWorkflow, PROBE_LATE_QUEUE, ProbeBridge, ProbeCallee,
-    StuckCallerWorkflow, result_of, wait_for_line,
+    A_QUEUE, Harness, NoopWorkflow, PROBE_LATE_QUEUE, ProbeCallee, StuckCallerWorkflow, result_of,
+    wait_for_line,
 };
 use temporalio_client::{Client, WorkflowHandle, WorkflowStartOptions};
 use temporalio_common::HasWorkflowDefinition;
@@ -149,14 +148,7 @@ async fn a_call_whose_callee_cannot_decode_its_input_fails_as_stuck_with_the_wor
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_waiting_call_reports_a_missing_worker_and_completes_when_one_comes() {
     let h = Harness::start().await;
-    let metrics = free_address();
-    let _bridge = WorkerThread::bridge(
-        "bridge",
-        BridgeWorker::new(h.clusters.pool(), "a")
-            .register(ProbeBridge)
-            .metrics_address(metrics.parse().unwrap()),
-    );
-    wait_for(&metrics, "/metrics", 200).await;
+    let (_bridge, metrics) = h.in_process_bridge_with_metrics(|w| w).await;
     let handle = start_on_a(&h, "late").await;
 
     // The reason reaches A, in the bridge activity's heartbeat details.

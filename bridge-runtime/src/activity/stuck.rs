@@ -8,7 +8,7 @@
 //! `on_stuck = "fail"` it fails once stuck for `stuck_after`.
 
 use super::attempt::Attempt;
-use crate::{metrics::StuckGuard, spec::OnStuck, wire::WaitProgress};
+use crate::{metrics::CountedGuard, spec::OnStuck, wire::WaitProgress};
 use std::{
     sync::Mutex,
     time::{Duration, Instant, SystemTime},
@@ -95,7 +95,7 @@ pub(super) struct Watch<'a> {
     on_stuck: OnStuck,
     looks: u32,
     /// Since when, and counted in the metric under which reason, while stuck.
-    stuck: Option<(Instant, StuckGuard)>,
+    stuck: Option<(Instant, CountedGuard)>,
     last_warn: Option<Instant>,
 }
 
