@@ -357,6 +357,29 @@ async fn start_server(
     })
 }
 
+/// A dev server picks free ports for its internal services (history, matching, worker) itself,
+/// and one can be taken between its pick and its bind, by another server or any outgoing
+/// connection. It then logs the failure while it initialises, answers as if ready, and crashes
+/// when that service starts. The log line is written before the frontend serves, so a server
+/// that answers is checked for it here, and a half-started one is stopped (and retried on fresh
+/// ports by the caller).
+fn whole(server: &mut DevServer) -> Result<(), String> {
+    let log = fs::read_to_string(&server.log).unwrap_or_default();
+    match log
+        .lines()
+        .find(|l| l.contains("Failed to start gRPC listener"))
+    {
+        None => Ok(()),
+        Some(line) => {
+            let line = line.to_owned();
+            server.stop();
+            Err(format!(
+                "an internal service could not bind its port: {line}"
+            ))
+        }
+    }
+}
+
 async fn wait_ready(server: &mut DevServer) -> Result<(), String> {
     let deadline = Instant::now() + READY_TIMEOUT;
     loop {
@@ -371,7 +394,7 @@ async fn wait_ready(server: &mut DevServer) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
         let last = match pool.client(&server.name).await {
             Ok(client) => match client.count_workflows("", Default::default()).await {
-                Ok(_) => return Ok(()),
+                Ok(_) => return whole(server),
                 Err(e) => e.to_string(),
             },
             Err(e) => e.to_string(),

@@ -116,6 +116,8 @@ async fn a_foreign_execution_of_a_declared_type_cannot_be_reached_through_the_br
     )
     .await;
     assert!(refused(&public[3], "TargetNotAllowed"), "{public:#?}");
+    // `sleep_named` opens only ids under `named-`.
+    assert!(refused(&public[0], "IdNotAllowed"), "{public:#?}");
     assert_eq!(public[7], "ok: []", "{public:#?}");
 }
 
