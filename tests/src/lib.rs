@@ -282,6 +282,34 @@ impl GatewayCallerWorkflow {
     }
 }
 
+/// Starts [`Probe::countdown`] with a handle, waits for the signal `go`, then waits through the
+/// handle: the test sends `go` once the remote workflow has continued as new to its end.
+#[workflow]
+#[derive(Default)]
+pub struct LateHandleCallerWorkflow {
+    go: bool,
+}
+
+#[workflow_methods]
+impl LateHandleCallerWorkflow {
+    /// Run.
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, n: u32) -> WorkflowResult<Vec<String>> {
+        let handle = ProbeCaller::start_countdown(ctx, n).await?;
+        ctx.wait_condition(|s| s.go)
+            .await
+            .map_err(|_| temporalio_workflow::WorkflowTermination::cancelled())?;
+        let result = handle.result(ctx).await?;
+        Ok(vec![handle.workflow_id().to_owned(), result])
+    }
+
+    /// Lets the run wait through its handle.
+    #[signal]
+    pub fn go(&mut self, _ctx: &mut SyncWorkflowContext<Self>) {
+        self.go = true;
+    }
+}
+
 /// Calls one of the stuck-call methods: `"unserved"`, `"late"` or `"drifted"`. Reports the
 /// result, or the error's `Debug`.
 #[workflow]
@@ -1174,6 +1202,8 @@ impl Harness {
             .register_workflow::<StuckCallerWorkflow>()
             .unwrap()
             .register_workflow::<GatewayCallerWorkflow>()
+            .unwrap()
+            .register_workflow::<LateHandleCallerWorkflow>()
             .unwrap()
             .build();
         let b_worker = probe_b_worker_options().expect("probe-b serves Probe as declared");

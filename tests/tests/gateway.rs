@@ -11,7 +11,8 @@ use std::time::Duration;
 use temporal_bridge_tests::http::{sample, scrape};
 use temporal_bridge_tests::{
     A_QUEUE, B_QUEUE, EchoCallerWorkflow, GatewayCallerWorkflow, Harness, KeyedEchoCallerWorkflow,
-    KeyedRequest, MailboxWorkflow, ProbeBridge, RESULT_TIMEOUT, describe, result_of, run_on_a,
+    KeyedRequest, LateHandleCallerWorkflow, MailboxWorkflow, ProbeBridge, RESULT_TIMEOUT, describe,
+    result_of, run_on_a,
 };
 use temporalio_client::{WorkflowGetResultOptions, WorkflowStartOptions};
 use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
@@ -231,4 +232,60 @@ async fn a_flood_of_200_calls_reaches_b_at_the_destination_limit_and_every_call_
         Some(0.0),
         "no call waits once all are done: {text}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handle_reaches_its_workflow_after_it_continued_as_new() {
+    // The handle's wait is admitted on a run the bridge did not start itself: the last of a
+    // continue-as-new chain. (This Rust callee copies the origin memo to each new run; for a
+    // callee whose SDK does not, the gateway reads the chain's first run.)
+    let h = Harness::start().await;
+    let _bridge = h.in_process_bridge();
+    let handle =
+        h.a.start_workflow(
+            LateHandleCallerWorkflow::run,
+            3,
+            WorkflowStartOptions::new(A_QUEUE, "late-handle").build(),
+        )
+        .await
+        .unwrap();
+    let run_id = handle.run_id().unwrap().to_owned();
+    let remote_id = h
+        .remote_id_of_call("late-handle", &run_id, 0, Duration::from_secs(30))
+        .await;
+    // The precondition, strongly consistent: B's latest run of the id is the final one, closed.
+    let deadline = std::time::Instant::now() + RESULT_TIMEOUT;
+    while h.status_on_b(&remote_id).await
+        != Some(
+            temporalio_common::protos::temporal::api::enums::v1::WorkflowExecutionStatus::Completed,
+        )
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{remote_id} did not complete"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let latest = describe(&h.b, &remote_id)
+        .await
+        .workflow_execution_info
+        .unwrap();
+    let first_run = latest.first_run_id.clone();
+    assert_ne!(
+        latest.execution.unwrap().run_id,
+        first_run,
+        "the latest run is not the one the bridge started"
+    );
+    handle
+        .signal(
+            LateHandleCallerWorkflow::go,
+            (),
+            temporalio_client::WorkflowSignalOptions::default(),
+        )
+        .await
+        .unwrap();
+    let [id, result] = <[String; 2]>::try_from(result_of(&handle).await).unwrap();
+    assert_eq!(id, remote_id);
+    assert!(result.starts_with("reached zero in run"), "{result}");
+    assert!(!result.ends_with(&first_run), "{result}");
 }

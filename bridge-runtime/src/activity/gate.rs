@@ -11,12 +11,16 @@
 use super::attempt::Attempt;
 use crate::spec::{ExplicitIds, MethodSpec, Targets, WorkflowSpec};
 use crate::wire::{Failure, ORIGIN_MEMO, Origin};
-use temporalio_client::{Client, WorkflowDescribeOptions, errors::WorkflowInteractionError};
+use temporalio_client::{
+    Client, NamespacedClient, WorkflowDescribeOptions, WorkflowExecutionInfo, WorkflowHandle,
+    errors::WorkflowInteractionError,
+};
 use temporalio_common::UntypedWorkflow;
 use temporalio_common::data_converters::{
     GenericPayloadConverter, PayloadConverter, SerializationContext, SerializationContextData,
 };
 use temporalio_common::protos::temporal::api::common::v1::Payload;
+use temporalio_common::protos::temporal::api::workflowservice::v1::DescribeWorkflowExecutionResponse;
 use temporalio_sdk::activities::ActivityError;
 use tracing::warn;
 
@@ -76,13 +80,9 @@ pub(super) fn start_claim(
 /// call's claim; `Ok` too when it does not (a start creates it; anything else reports it
 /// missing as before).
 pub(super) async fn admit(client: &Client, a: &Attempt) -> Result<(), ActivityError> {
-    let found = match client
-        .get_workflow_handle::<UntypedWorkflow>(&a.remote_id)
-        .describe(WorkflowDescribeOptions::default())
-        .await
-    {
-        Ok(d) => origin(&d.raw_description),
-        Err(WorkflowInteractionError::NotFound(_)) => return Ok(()),
+    let found = match origin_of(client, &a.remote_id).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return Ok(()),
         Err(e) => return Err(a.fail(Failure::Transport, format!("describe: {e}"))),
     };
     let own = &a.remote_start.origin;
@@ -128,10 +128,54 @@ pub(super) async fn admit(client: &Client, a: &Attempt) -> Result<(), ActivityEr
     })
 }
 
+/// Who started the execution `id` names: `None` when there is none; `Some(None)` when it has
+/// no origin that reads. The server does not carry a memo over to a run that continued as new;
+/// the Rust SDK copies it, other SDKs may not. So when the latest run has none, the first run of
+/// its chain (the one a bridge started) is read.
+async fn origin_of(
+    client: &Client,
+    id: &str,
+) -> Result<Option<Option<Origin>>, WorkflowInteractionError> {
+    let latest = match describe(client, id, None).await {
+        Ok(d) => d,
+        Err(WorkflowInteractionError::NotFound(_)) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    if let Some(found) = origin(&latest) {
+        return Ok(Some(Some(found)));
+    }
+    let info = latest.workflow_execution_info.as_ref();
+    let first = info.map(|i| i.first_run_id.as_str()).unwrap_or_default();
+    let run = info
+        .and_then(|i| i.execution.as_ref())
+        .map(|e| e.run_id.as_str())
+        .unwrap_or_default();
+    if first.is_empty() || first == run {
+        return Ok(Some(None));
+    }
+    let first = describe(client, id, Some(first)).await?;
+    Ok(Some(origin(&first)))
+}
+
+/// `DescribeWorkflowExecution` of `id`'s latest run, or of `run`.
+async fn describe(
+    client: &Client,
+    id: &str,
+    run: Option<&str>,
+) -> Result<DescribeWorkflowExecutionResponse, WorkflowInteractionError> {
+    let execution = WorkflowExecutionInfo::builder()
+        .namespace(NamespacedClient::namespace(client))
+        .workflow_id(id)
+        .maybe_run_id(run.map(str::to_owned))
+        .build();
+    WorkflowHandle::<_, UntypedWorkflow>::new(client.clone(), execution)
+        .describe(WorkflowDescribeOptions::default())
+        .await
+        .map(|d| d.raw_description)
+}
+
 /// Who started the described execution: its [`ORIGIN_MEMO`], if it has one that reads.
-fn origin(
-    d: &temporalio_common::protos::temporal::api::workflowservice::v1::DescribeWorkflowExecutionResponse,
-) -> Option<Origin> {
+fn origin(d: &DescribeWorkflowExecutionResponse) -> Option<Origin> {
     let payload = d
         .workflow_execution_info
         .as_ref()?
