@@ -36,22 +36,35 @@ impl Limiter {
         (pace.is_some() || slots.is_some()).then_some(Limiter { pace, slots })
     }
 
-    /// Waits for a slot, then for the next start moment; the slot is held while the permit
-    /// lives.
-    async fn admit(&self) -> Option<OwnedSemaphorePermit> {
-        let permit = match &self.slots {
+    /// Waits for a slot, held while the permit lives.
+    async fn slot(&self) -> Option<OwnedSemaphorePermit> {
+        match &self.slots {
             Some(slots) => slots.clone().acquire_owned().await.ok(),
             None => None,
+        }
+    }
+
+    /// Waits for the next start moment; a call that is due goes at once.
+    async fn pace(&self) {
+        let Some((every, next)) = &self.pace else {
+            return;
         };
-        if let Some((every, next)) = &self.pace {
-            let at = {
-                let mut next = next.lock().await;
-                let at = (*next).max(Instant::now());
-                *next = at + *every;
-                at
-            };
+        let at = {
+            let mut next = next.lock().await;
+            let at = (*next).max(Instant::now());
+            *next = at + *every;
+            at
+        };
+        if at > Instant::now() {
             tokio::time::sleep_until(at).await;
         }
+    }
+
+    /// A slot, then the next start moment.
+    #[cfg(test)]
+    async fn admit(&self) -> Option<OwnedSemaphorePermit> {
+        let permit = self.slot().await;
+        self.pace().await;
         permit
     }
 }
@@ -96,22 +109,37 @@ impl LimitSet {
         }
     }
 
-    /// Whether a call of `spec` is limited at all.
-    pub(crate) fn limits(&self, spec: &MethodSpec) -> bool {
-        self.destinations.contains_key(spec.cluster) || self.methods.contains_key(spec.label)
-    }
-
-    /// Waits until a call of `spec` is within its destination's and its method's limits.
-    pub(crate) async fn admit(&self, spec: &MethodSpec) -> Admitted {
-        let mut held = Vec::new();
-        for limiter in [
-            self.destinations.get(spec.cluster),
+    /// The limits a call of `spec` is under, narrowest first: its method's, the workflow
+    /// method's that a with-start call starts, its destination's.
+    fn of(&self, spec: &MethodSpec) -> Vec<&Limiter> {
+        let started = spec.with_start().map(|w| w.label);
+        [
             self.methods.get(spec.label),
+            started.and_then(|label| self.methods.get(label)),
+            self.destinations.get(spec.cluster),
         ]
         .into_iter()
         .flatten()
-        {
-            held.extend(limiter.admit().await);
+        .collect()
+    }
+
+    /// Whether a call of `spec` is limited at all.
+    pub(crate) fn limits(&self, spec: &MethodSpec) -> bool {
+        !self.of(spec).is_empty()
+    }
+
+    /// Waits until a call of `spec` is within its limits. Slots are taken narrowest first, so
+    /// that a method's own queue does not hold its destination's slots while it waits, and the
+    /// pacing comes last, just before the request, so that no wait for a slot after it lets a
+    /// call start later than its pace allowed and crowd the next.
+    pub(crate) async fn admit(&self, spec: &MethodSpec) -> Admitted {
+        let limiters = self.of(spec);
+        let mut held = Vec::new();
+        for limiter in &limiters {
+            held.extend(limiter.slot().await);
+        }
+        for limiter in &limiters {
+            limiter.pace().await;
         }
         Admitted(held)
     }

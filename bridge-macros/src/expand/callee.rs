@@ -76,7 +76,7 @@ fn workflow_fn(n: &Names, m: &Method, w: &WorkflowMethod) -> TokenStream {
 /// workflow registered on `options` serves it.
 fn handler_fn(n: &Names, m: &Method, h: &Handler, kind: &str) -> TokenStream {
     let (rt, marker, ident) = (&n.rt, n.marker(m), &m.ident);
-    let (opts, handler) = (local("options"), local("handler"));
+    let (opts, handler, name) = (local("options"), local("handler"), local("name"));
     let (args, output) = (spec::args_type(rt, m), &m.output);
     let definition = format_ident!("{kind}Definition");
     let kind_variant = format_ident!("{kind}");
@@ -110,8 +110,8 @@ fn handler_fn(n: &Names, m: &Method, h: &Handler, kind: &str) -> TokenStream {
             #opts: &#rt::WorkerOptions,
             #handler: #bound,
         ) -> ::core::result::Result<(), #rt::CalleeError> {
-            let name = #rt::#definition::name(&#handler);
-            #rt::serve_handler::<#marker>(#opts, #rt::HandlerKind::#kind_variant, name)
+            let #name = #rt::#definition::name(&#handler);
+            #rt::serve_handler::<#marker>(#opts, #rt::HandlerKind::#kind_variant, #name)
         }
     }
 }

@@ -115,25 +115,28 @@ impl Attempt {
             None => started_workflow(spec, id).map_or(OnStuck::Wait, |w| w.on_stuck),
         };
         let start_args = header.start_args.unwrap_or(0).min(payloads.len());
-        let claim = claim(&shared, spec, id, &header, &payloads, start_args, &origin)?;
-        let remote_start = RemoteStart::of(started_workflow(spec, id), &header, trace, origin);
-        let raw_id = remote_id(&shared, spec, &ctx, header.remote_workflow_id, id)?;
-        let remote_id = finalize_id(&raw_id, shared.max_id_len);
         let checked = match args {
             Args::All => Some(&payloads[..]),
             Args::AfterStart => Some(&payloads[start_args..]),
             Args::None => None,
         };
         if let Some(Err(message)) = checked.map(check_args::<A>) {
+            let given = header.remote_workflow_id.as_deref().unwrap_or("");
             warn!(
                 method = spec.label(),
-                remote_workflow_id = %remote_id,
+                remote_workflow_id = %given,
                 %message,
                 "call refused: its arguments do not fit the method"
             );
             let message = format!("{}: {message}", spec.label());
-            return Err(Failure::BadPayload.error(spec, Some(&remote_id), message));
+            return Err(Failure::BadPayload.error(spec, None, message));
         }
+        // After the argument check: a call whose arguments do not fit is told so, not that
+        // its id is not the template's.
+        let claim = claim(&shared, spec, id, &header, &payloads, start_args, &origin)?;
+        let remote_start = RemoteStart::of(started_workflow(spec, id), &header, trace, origin);
+        let raw_id = remote_id(&shared, spec, &ctx, header.remote_workflow_id, id)?;
+        let remote_id = finalize_id(&raw_id, shared.max_id_len);
         Ok(Attempt {
             metrics: shared.metrics.attempt(spec),
             shared,
@@ -157,7 +160,7 @@ impl Attempt {
         limited: bool,
     ) -> Result<RawValue, ActivityError> {
         let _admitted = match limited && self.shared.limits.limits(self.spec) {
-            true => Some(self.requesting(self.admit()).await),
+            true => Some(self.requesting(self.admit()).await?),
             false => None,
         };
         let info = self.ctx.info();
@@ -179,16 +182,20 @@ impl Attempt {
         result
     }
 
-    /// Waits until the call is within its limits; counted as throttled only if it waits.
-    async fn admit(&self) -> crate::limits::Admitted {
+    /// Waits until the call is within its limits; counted as throttled only if it waits. A
+    /// call cancelled meanwhile (its caller, or its attempt's timeout) never reaches cluster B.
+    async fn admit(&self) -> Result<crate::limits::Admitted, ActivityError> {
         use futures::FutureExt;
         let admit = self.shared.limits.admit(self.spec);
         tokio::pin!(admit);
         if let Some(admitted) = (&mut admit).now_or_never() {
-            return admitted;
+            return Ok(admitted);
         }
         let _waiting = self.metrics.throttled();
-        admit.await
+        tokio::select! {
+            admitted = admit => Ok(admitted),
+            _ = self.ctx.cancelled() => Err(ActivityError::cancelled()),
+        }
     }
 
     /// Cluster B's client; unavailable is retried, naming the cluster.

@@ -153,8 +153,12 @@ async fn origin_of(
     if first.is_empty() || first == run {
         return Ok(Some(None));
     }
-    let first = describe(client, id, Some(first)).await?;
-    Ok(Some(origin(&first)))
+    // A first run past retention leaves no origin to read: refused, not retried.
+    match describe(client, id, Some(first)).await {
+        Ok(first) => Ok(Some(origin(&first))),
+        Err(WorkflowInteractionError::NotFound(_)) => Ok(Some(None)),
+        Err(e) => Err(e),
+    }
 }
 
 /// `DescribeWorkflowExecution` of `id`'s latest run, or of `run`.

@@ -296,14 +296,16 @@ impl MockHost {
             );
             return Err(Failure::Bridge.error(spec, None, message));
         };
-        lock(&self.shared.calls).push(Recorded {
-            method: spec.label,
-            args: args.clone(),
-        });
-        answer(args).map_err(|e| {
+        let outcome = answer(args.clone()).map_err(|e| {
             let message = format!("{}: the arguments do not decode: {e}", spec.label);
             Failure::BadPayload.error(spec, None, message)
-        })
+        })?;
+        // Recorded once the arguments decoded, so that `m_calls()` can always read them back.
+        lock(&self.shared.calls).push(Recorded {
+            method: spec.label,
+            args,
+        });
+        Ok(outcome)
     }
 
     /// Starts workflow method `spec` under `id`: runs its answer once; a second start of the id
@@ -418,7 +420,11 @@ fn serve(
             match (&spec.kind, host.answer(spec, handler_args)?) {
                 (_, Err(f)) => reply(spec, &id, Err(f)),
                 (MethodKind::Update(_), Ok(result)) => {
-                    let result = result.into_iter().next().unwrap_or_default().into();
+                    let result = result
+                        .into_iter()
+                        .next()
+                        .unwrap_or_else(super::parts::null_payload)
+                        .into();
                     let started = RemoteStarted {
                         workflow_id: id.clone(),
                         run_id: None,

@@ -242,7 +242,7 @@ fn started_record(remote_id: &str, run_id: Option<&str>) -> RawValue {
 }
 
 /// Temporal's null payload, which reads as `()`.
-fn null_payload() -> Payload {
+pub(super) fn null_payload() -> Payload {
     Payload {
         metadata: [("encoding".to_owned(), b"binary/null".to_vec())].into(),
         ..Default::default()
