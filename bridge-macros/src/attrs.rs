@@ -65,6 +65,12 @@ pub(crate) struct RemoteWorkflowArgs {
     /// Heartbeat timeout of the bridge activity.
     #[darling(default)]
     pub heartbeat_timeout: Option<DurationText>,
+    /// How long a call waits before it is handed over to a long wait.
+    #[darling(default)]
+    pub long_wait_after: Option<DurationText>,
+    /// Heartbeat timeout of the long wait.
+    #[darling(default)]
+    pub long_wait_heartbeat_timeout: Option<DurationText>,
     /// The remote workflow's execution timeout (all runs).
     #[darling(default)]
     pub execution_timeout: Option<DurationText>,

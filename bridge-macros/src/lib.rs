@@ -68,6 +68,10 @@ mod template;
 ///   `BridgeError::RemoteStuck` once it has been stuck for `stuck_after`, default `"2m"`);
 /// - `start_to_close_timeout` (default `"1h"`), `heartbeat_timeout` (default `"5s"`),
 ///   `execution_timeout`, `run_timeout`: durations like `"30s"` or `"1h30m"`;
+/// - `long_wait_after` (default `"10s"`), `long_wait_heartbeat_timeout` (default `"1m"`): a
+///   call still waiting after `long_wait_after` is handed over to a long wait, whose activity
+///   heartbeats against `long_wait_heartbeat_timeout` (one write on the source cluster about
+///   every 48 s instead of every 4 s);
 /// - `workflow_retry(...)`, `bridge_retry(...)`: `initial_interval`, `backoff`, `max_interval`,
 ///   `max_attempts`, `non_retryable = [...]`;
 /// - `id_reuse_policy`: `"reject_duplicate"` (default) or `"allow_duplicate_failed_only"`.

@@ -147,6 +147,8 @@ pub(crate) enum IdReuse {
 pub(crate) struct MethodOptions {
     pub start_to_close: Option<u64>,
     pub heartbeat: Option<u64>,
+    pub long_wait_after: Option<u64>,
+    pub long_wait_heartbeat: Option<u64>,
     pub execution: Option<u64>,
     pub run: Option<u64>,
     pub workflow_retry: Option<Retry>,
@@ -155,9 +157,10 @@ pub(crate) struct MethodOptions {
 }
 
 impl MethodOptions {
-    /// Whether the heartbeat check compared against [`DEFAULT_START_TO_CLOSE_MS`].
+    /// Whether the heartbeat checks compared against [`DEFAULT_START_TO_CLOSE_MS`].
     pub(crate) fn relies_on_default_attempt(&self) -> bool {
-        self.heartbeat.is_some() && self.start_to_close.is_none()
+        (self.heartbeat.is_some() || self.long_wait_heartbeat.is_some())
+            && self.start_to_close.is_none()
     }
 }
 
@@ -813,6 +816,11 @@ fn parse_options(errors: &mut Errors, args: &RemoteWorkflowArgs) -> MethodOption
     let mut t = MethodOptions {
         start_to_close: duration(&args.start_to_close_timeout, "start_to_close_timeout"),
         heartbeat: duration(&args.heartbeat_timeout, "heartbeat_timeout"),
+        long_wait_after: duration(&args.long_wait_after, "long_wait_after"),
+        long_wait_heartbeat: duration(
+            &args.long_wait_heartbeat_timeout,
+            "long_wait_heartbeat_timeout",
+        ),
         execution: duration(&args.execution_timeout, "execution_timeout"),
         run: duration(&args.run_timeout, "run_timeout"),
         ..MethodOptions::default()
@@ -840,12 +848,22 @@ fn parse_options(errors: &mut Errors, args: &RemoteWorkflowArgs) -> MethodOption
             ),
         }
     }
-    if let (Some(DurationText(hb)), Some(v)) = (&args.heartbeat_timeout, t.heartbeat) {
+    for (key, text, value) in [
+        ("heartbeat_timeout", &args.heartbeat_timeout, t.heartbeat),
+        (
+            "long_wait_heartbeat_timeout",
+            &args.long_wait_heartbeat_timeout,
+            t.long_wait_heartbeat,
+        ),
+    ] {
+        let (Some(DurationText(hb)), Some(v)) = (text, value) else {
+            continue;
+        };
         let attempt = t.start_to_close.unwrap_or(DEFAULT_START_TO_CLOSE_MS);
         if v >= attempt {
             errors.push(
                 Error::custom(format!(
-                    "`heartbeat_timeout` must be shorter than `start_to_close_timeout` ({}), \
+                    "`{key}` must be shorter than `start_to_close_timeout` ({}), \
                      or no heartbeat is ever due",
                     args.start_to_close_timeout.as_ref().map_or(
                         format!("{}h by default", DEFAULT_START_TO_CLOSE_MS / 3_600_000),

@@ -24,7 +24,9 @@ use temporalio_common::{
         failure::v1::{Failure, failure::FailureInfo},
     },
 };
-use temporalio_workflow::{ActivityCancellationType, ActivityOptions, WorkflowContext};
+use temporalio_workflow::{
+    ActivityCancellationType, ActivityOptions, WorkflowCancellationToken, WorkflowContext,
+};
 
 /// Per-call overrides of what the method's attribute declares; every `None` keeps the
 /// declaration. Pass them to the generated `…Caller::method_with_options(ctx, options, args…)`.
@@ -51,6 +53,10 @@ pub struct CallOptions {
     pub run_timeout: Option<Duration>,
     /// What the call does while its remote workflow is stuck.
     pub on_stuck: Option<OnStuck>,
+    /// How long the call waits in its first activity before it is handed over to a long wait.
+    pub long_wait_after: Option<Duration>,
+    /// Heartbeat timeout of the long wait (and of a handle's `result`).
+    pub long_wait_heartbeat_timeout: Option<Duration>,
 }
 
 impl CallOptions {
@@ -96,11 +102,29 @@ impl CallOptions {
         self
     }
 
+    /// Overrides how long the call waits before it is handed over to a long wait
+    /// (`long_wait_after`).
+    pub fn long_wait_after(mut self, after: Duration) -> Self {
+        self.long_wait_after = Some(after);
+        self
+    }
+
+    /// Overrides the long wait's heartbeat timeout (`long_wait_heartbeat_timeout`).
+    pub fn long_wait_heartbeat_timeout(mut self, timeout: Duration) -> Self {
+        self.long_wait_heartbeat_timeout = Some(timeout);
+        self
+    }
+
     /// The bridge activity's timeouts for `spec`'s method: these overrides, else the method's.
     fn timeouts_for(&self, spec: &MethodSpec) -> CallTimeouts {
+        let declared = spec.timeouts;
         CallTimeouts {
-            attempt: self.start_to_close_timeout.unwrap_or(spec.timeouts.attempt),
-            heartbeat: self.heartbeat_timeout.unwrap_or(spec.timeouts.heartbeat),
+            attempt: self.start_to_close_timeout.unwrap_or(declared.attempt),
+            heartbeat: self.heartbeat_timeout.unwrap_or(declared.heartbeat),
+            long_wait_after: self.long_wait_after.unwrap_or(declared.long_wait_after),
+            long_wait_heartbeat: self
+                .long_wait_heartbeat_timeout
+                .unwrap_or(declared.long_wait_heartbeat),
         }
     }
 
@@ -129,16 +153,33 @@ pub fn bridge_retry_policy() -> RetryPolicy {
 
 /// Calls remote workflow method `M` from workflow code and waits for its result.
 ///
-/// The generated `…Caller::method(ctx, args)` functions are thin wrappers around this.
+/// A call of a remote workflow that is still running after the method's `long_wait_after` is
+/// handed over to a long wait, as a handle's [`result`](RemoteWorkflowHandle::result) waits
+/// ([`CallTimeouts`]). The generated `…Caller::method(ctx, args)` functions are thin wrappers
+/// around this.
 pub async fn call_remote_workflow<M: RemoteMethod, W>(
     ctx: &WorkflowContext<W>,
     args: M::Args,
     options: CallOptions,
 ) -> Result<M::Output, BridgeError> {
-    let target = Target::of(&M::SPEC, &options, "");
-    let payloads = encode(ctx, &target.method, &options, Some(&args))?;
+    let spec = &M::SPEC;
+    let target = Target::of(spec, &options, "");
+    let header = CallHeader {
+        // A signal, query or update ends with its request; only a remote workflow is waited on.
+        hand_over_after_ms: spec
+            .workflow()
+            .map(|_| millis(target.timeouts.long_wait_after)),
+        ..header_of(&options)
+    };
+    let payloads = encode(ctx, &target.method, &header, Some(&args))?;
     let raw = schedule(ctx, &target, payloads).await?;
-    decode_output(ctx, &target.method, raw)
+    if !raw.payloads.first().is_some_and(wire::is_hand_over) {
+        return decode_output(ctx, &target.method, raw);
+    }
+    let started: wire::HandOver = decode_output(ctx, &target.method, raw)?;
+    RemoteWorkflowHandle::<M::Output>::new(spec, target.timeouts, started)
+        .result(ctx)
+        .await
 }
 
 /// Sends signal `M`, or runs query or update `M`, on the remote workflow `target`, from workflow
@@ -166,7 +207,7 @@ pub async fn start_remote_workflow<M: RemoteMethod, W>(
 ) -> Result<RemoteWorkflowHandle<M::Output>, BridgeError> {
     let spec = &M::SPEC;
     let target = Target::of(spec, &options, START_SUFFIX);
-    let payloads = encode(ctx, &target.method, &options, Some(&args))?;
+    let payloads = encode(ctx, &target.method, &header_of(&options), Some(&args))?;
     let raw = schedule(ctx, &target, payloads).await?;
     let started: RemoteStarted = decode_output(ctx, &target.method, raw)?;
     Ok(RemoteWorkflowHandle::new(spec, target.timeouts, started))
@@ -358,11 +399,43 @@ impl<T: TemporalDeserializable + 'static> RemoteWorkflowHandle<T> {
     }
 
     /// Waits for the remote workflow's result through the bridge (its wait activity), following
-    /// continue-as-new; outcomes are typed as for a direct call. Cancelling the waiting workflow
-    /// applies the method's `on_cancel`.
+    /// continue-as-new; outcomes are typed as for a direct call.
+    ///
+    /// This is a long wait: its activity heartbeats against the method's
+    /// `long_wait_heartbeat_timeout`, so waiting costs the source cluster about one write per
+    /// 0.8 × that timeout. Cancelling the waiting workflow applies the method's `on_cancel`
+    /// through a separate activity at once, rather than at the wait's next heartbeat.
     pub async fn result<W>(&self, ctx: &WorkflowContext<W>) -> Result<T, BridgeError> {
-        self.run_part(ctx, WAIT_SUFFIX, "wait for", self.on_cancel)
-            .await
+        let timeouts = CallTimeouts {
+            heartbeat: self.timeouts.long_wait_heartbeat,
+            ..self.timeouts
+        };
+        // The remote workflow is acted on below; the wait itself is only let go.
+        let waited = self
+            .run_part(ctx, WAIT_SUFFIX, "wait for", timeouts, Cancel::LetGo)
+            .await;
+        match waited {
+            Err(cancelled @ BridgeError::Cancelled { .. })
+                if self.on_cancel != OnCancel::Abandon =>
+            {
+                let header = CallHeader {
+                    caller_cancelled: true,
+                    ..self.header()
+                };
+                self.run_part_with(
+                    ctx,
+                    CANCEL_SUFFIX,
+                    "cancel",
+                    header,
+                    self.timeouts,
+                    Cancel::Detached,
+                )
+                .await
+                .map(|()| ())?;
+                Err(cancelled)
+            }
+            other => other,
+        }
     }
 
     /// Requests cancellation of the remote workflow through the bridge; returns once the
@@ -370,8 +443,16 @@ impl<T: TemporalDeserializable + 'static> RemoteWorkflowHandle<T> {
     /// reports how it ended, typically `BridgeError::RemoteCancelled`.
     pub async fn cancel<W>(&self, ctx: &WorkflowContext<W>) -> Result<(), BridgeError> {
         // Cancelling the caller while it cancels the remote workflow leaves that request be.
-        self.run_part(ctx, CANCEL_SUFFIX, "cancel", OnCancel::Abandon)
+        self.run_part(ctx, CANCEL_SUFFIX, "cancel", self.timeouts, Cancel::LetGo)
             .await
+    }
+
+    /// The header of a part on the remote workflow's id.
+    fn header(&self) -> CallHeader {
+        CallHeader {
+            remote_workflow_id: Some(self.workflow_id.clone()),
+            ..CallHeader::default()
+        }
     }
 
     /// Runs the handle's `suffix` bridge activity on the remote workflow's id.
@@ -380,22 +461,33 @@ impl<T: TemporalDeserializable + 'static> RemoteWorkflowHandle<T> {
         ctx: &WorkflowContext<W>,
         suffix: &str,
         what: &str,
-        on_cancel: OnCancel,
+        timeouts: CallTimeouts,
+        cancel: Cancel,
+    ) -> Result<R, BridgeError> {
+        self.run_part_with(ctx, suffix, what, self.header(), timeouts, cancel)
+            .await
+    }
+
+    /// [`Self::run_part`] with its own `header`.
+    async fn run_part_with<W, R: TemporalDeserializable + 'static>(
+        &self,
+        ctx: &WorkflowContext<W>,
+        suffix: &str,
+        what: &str,
+        header: CallHeader,
+        timeouts: CallTimeouts,
+        cancel: Cancel,
     ) -> Result<R, BridgeError> {
         let target = Target {
             method: self.method.clone(),
             activity_type: format!("{}{suffix}", self.activity_type),
             bridge_queue: self.bridge_queue.clone(),
             summary: format!("{what} {} on cluster {}", self.workflow_type, self.cluster),
-            timeouts: self.timeouts,
-            on_cancel,
+            timeouts,
+            cancel,
             bridge_retry: None,
         };
-        let options = CallOptions {
-            remote_workflow_id: Some(self.workflow_id.clone()),
-            ..CallOptions::default()
-        };
-        let payloads = encode::<W, ()>(ctx, &target.method, &options, None)?;
+        let payloads = encode::<W, ()>(ctx, &target.method, &header, None)?;
         let raw = schedule(ctx, &target, payloads).await?;
         decode_output(ctx, &target.method, raw)
     }
@@ -445,8 +537,21 @@ struct Target {
     bridge_queue: String,
     summary: String,
     timeouts: CallTimeouts,
-    on_cancel: OnCancel,
+    cancel: Cancel,
     bridge_retry: Option<RetrySpec>,
+}
+
+/// What cancelling the caller does to one bridge activity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cancel {
+    /// The call resolves once the bridge has acted on the remote workflow (which it learns at
+    /// the activity's next heartbeat): `on_cancel = "cancel"` or `"terminate"`.
+    AwaitBridge,
+    /// The call resolves at once; the bridge lets the activity go at its next heartbeat.
+    LetGo,
+    /// The activity runs to its end even though the caller is cancelled: the act on the remote
+    /// workflow that follows a cancelled long wait.
+    Detached,
 }
 
 impl Target {
@@ -457,7 +562,10 @@ impl Target {
             bridge_queue: spec.bridge_queue.to_owned(),
             summary: format!("{} on cluster {}", spec.target_name(), spec.cluster),
             timeouts: options.timeouts_for(spec),
-            on_cancel: on_cancel_of(spec),
+            cancel: match on_cancel_of(spec) {
+                OnCancel::Abandon => Cancel::LetGo,
+                OnCancel::Cancel | OnCancel::Terminate => Cancel::AwaitBridge,
+            },
             bridge_retry: spec.bridge_retry,
         }
     }
@@ -472,7 +580,6 @@ fn on_cancel_of(spec: &MethodSpec) -> OnCancel {
 fn header_of(options: &CallOptions) -> CallHeader {
     CallHeader {
         remote_workflow_id: options.remote_workflow_id.clone(),
-        start_args: None,
         execution_timeout_ms: options.execution_timeout.map(millis),
         run_timeout_ms: options.run_timeout.map(millis),
         fail_stuck_after_ms: options.on_stuck.map(|s| match s {
@@ -480,6 +587,7 @@ fn header_of(options: &CallOptions) -> CallHeader {
             // At least a millisecond: 0 means wait.
             OnStuck::Fail { after } => millis(after).max(1),
         }),
+        ..CallHeader::default()
     }
 }
 
@@ -491,10 +599,10 @@ fn millis(d: Duration) -> u64 {
 fn encode<W, A: TemporalSerializable + 'static>(
     ctx: &WorkflowContext<W>,
     method: &str,
-    options: &CallOptions,
+    header: &CallHeader,
     args: Option<&A>,
 ) -> Result<Vec<Payload>, BridgeError> {
-    let mut payloads = vec![encode_header(ctx, method, &header_of(options))?];
+    let mut payloads = vec![encode_header(ctx, method, header)?];
     if let Some(args) = args {
         payloads.extend(encode_args(ctx, method, args)?);
     }
@@ -545,14 +653,13 @@ async fn schedule<W>(
     let activity_options = ActivityOptions::with_start_to_close_timeout(target.timeouts.attempt)
         .task_queue(target.bridge_queue.clone())
         .heartbeat_timeout(target.timeouts.heartbeat)
-        // Cancel and terminate act on the remote workflow before the call resolves; abandon
-        // only frees the bridge.
-        .cancellation_type(match target.on_cancel {
-            OnCancel::Abandon => ActivityCancellationType::TryCancel,
-            OnCancel::Cancel | OnCancel::Terminate => {
-                ActivityCancellationType::WaitCancellationCompleted
-            }
+        .cancellation_type(match target.cancel {
+            Cancel::AwaitBridge => ActivityCancellationType::WaitCancellationCompleted,
+            Cancel::LetGo | Cancel::Detached => ActivityCancellationType::TryCancel,
         })
+        .maybe_cancellation_token(
+            (target.cancel == Cancel::Detached).then(WorkflowCancellationToken::new),
+        )
         .retry_policy(target.bridge_retry.map_or_else(bridge_retry_policy, |r| {
             let final_ones: Vec<_> = wire::Failure::non_retryable_type_names().collect();
             r.to_policy(&final_ones)

@@ -11,6 +11,7 @@
 //! | `temporal_bridge_heartbeat_age` | histogram (duration) since the attempt's previous heartbeat | `method`, `destination_cluster` |
 //! | `temporal_bridge_remote_stuck` | up-down counter: calls waiting now on a remote workflow that makes no progress | `method`, `destination_cluster`, `reason` (`no_poller`, `task_failing`) |
 //! | `temporal_bridge_throttled` | up-down counter: calls waiting now for a limit (`[limits]`, `starts_per_second`, `max_in_flight`) | `method`, `destination_cluster` |
+//! | `temporal_bridge_handed_over` | counter: calls handed over to a long wait (`long_wait_after`) | `method`, `destination_cluster` |
 //! | `temporal_bridge_refused` | counter: calls the gateway refused | `method`, `destination_cluster`, `reason` (`not_owned`, `id_not_allowed`, `target_not_allowed`) |
 
 use crate::spec::MethodSpec;
@@ -32,6 +33,7 @@ pub(crate) struct BridgeMetrics {
     stuck: UpDownCounter,
     refused: Counter,
     throttled: UpDownCounter,
+    handed_over: Counter,
 }
 
 /// What an attempt ended as, for the latency histogram's `outcome` label.
@@ -102,6 +104,10 @@ impl BridgeMetrics {
                 "temporal_bridge_throttled",
                 "Calls waiting now for a limit on starts per second or calls in flight",
             )),
+            handed_over: meter.counter(param(
+                "temporal_bridge_handed_over",
+                "Calls still waiting after long_wait_after, handed over to a long wait",
+            )),
             heartbeat_age: meter.histogram_duration(param(
                 "temporal_bridge_heartbeat_age",
                 "Time since the attempt's previous heartbeat, at each heartbeat",
@@ -165,6 +171,11 @@ impl AttemptGuard {
     /// A start request failed.
     pub fn start_error(&self) {
         self.metrics.start_errors.add(1, &self.labels);
+    }
+
+    /// The call was handed over to a long wait.
+    pub fn handed_over(&self) {
+        self.metrics.handed_over.add(1, &self.labels);
     }
 
     /// A wait for the result failed in transport.

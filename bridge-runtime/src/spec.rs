@@ -289,26 +289,56 @@ pub enum OnStuck {
 }
 
 /// The activity options every bridged call uses unless overridden.
+///
+/// A call runs in two phases on the source cluster. First, one bridge activity starts the
+/// remote workflow and waits for it with the short `heartbeat` timeout, so that a bridge that
+/// dies while it starts the call is replaced within seconds. A call still waiting after
+/// `long_wait_after` is handed over to a *long wait*: a second activity that only waits,
+/// heartbeating against `long_wait_heartbeat`. The remote workflow runs on the destination
+/// whether or not a bridge is alive, and any bridge can attach to it by id, so a long wait
+/// needs the heartbeat only to notice a dead bridge; cancelling the caller does not wait for
+/// a heartbeat (the caller cancels through a separate activity).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallTimeouts {
     /// Start-to-close timeout of one bridge activity attempt. An attempt that runs out simply
     /// retries and attaches to the same remote workflow, so this bounds how long one bridge
     /// process holds a call, not how long the remote workflow may run.
     pub attempt: Duration,
-    /// Heartbeat timeout: how quickly a dead bridge's calls move to another bridge.
+    /// Heartbeat timeout while the call starts and for its first `long_wait_after`: how quickly
+    /// a dead bridge's calls move to another bridge.
     pub heartbeat: Duration,
+    /// How long a call waits in its first activity before it is handed over to a long wait
+    /// (`long_wait_after`). As long as `attempt` or longer, a call is never handed over.
+    #[serde(default = "default_long_wait_after")]
+    pub long_wait_after: Duration,
+    /// Heartbeat timeout of a long wait, and of a handle's `result` (`long_wait_heartbeat_timeout`):
+    /// how quickly a waiting call moves to another bridge when its bridge dies.
+    #[serde(default = "default_long_wait_heartbeat")]
+    pub long_wait_heartbeat: Duration,
+}
+
+fn default_long_wait_after() -> Duration {
+    CallTimeouts::DEFAULT.long_wait_after
+}
+
+fn default_long_wait_heartbeat() -> Duration {
+    CallTimeouts::DEFAULT.long_wait_heartbeat
 }
 
 impl CallTimeouts {
-    /// Defaults: one hour per attempt, five-second heartbeat timeout.
+    /// Defaults: one hour per attempt, a five-second heartbeat timeout for the first ten
+    /// seconds, then a long wait with a one-minute heartbeat timeout.
     ///
-    /// Every waiting call heartbeats to the source cluster about once per 0.8 × the heartbeat
-    /// timeout (the SDK throttles), and each heartbeat is a write there: 1,000 calls in flight
-    /// at 5 s are about 250 writes a second. A longer heartbeat timeout trades that load for a
-    /// slower takeover when a bridge dies.
+    /// Every heartbeat is a write on the source cluster, and the SDK sends one about every
+    /// 0.8 × the heartbeat timeout. A call that waits at 5 s costs about one write every 4 s
+    /// (1,000 such calls: about 250 writes a second); in a long wait at 60 s it costs one
+    /// every 48 s (1,000 calls: about 21 a second). The price is the takeover time of a dead
+    /// bridge's waiting calls: up to one `long_wait_heartbeat` instead of one `heartbeat`.
     pub const DEFAULT: CallTimeouts = CallTimeouts {
         attempt: Duration::from_secs(3600),
         heartbeat: Duration::from_secs(5),
+        long_wait_after: Duration::from_secs(10),
+        long_wait_heartbeat: Duration::from_secs(60),
     };
 }
 

@@ -69,6 +69,37 @@ pub struct CallHeader {
     /// this many milliseconds; `0` waits (reporting only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fail_stuck_after_ms: Option<u64>,
+    /// For the whole call of a remote workflow: a caller that can continue with a long wait
+    /// sets it, and a call still waiting this many milliseconds after its remote workflow
+    /// started ends with a [`HandOver`] result instead of the remote result. Absent: the
+    /// activity waits for the remote result however long it takes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hand_over_after_ms: Option<u64>,
+    /// For a cancel (`.cancel`): the caller of a handed-over call (or of a handle's result)
+    /// was cancelled, so the bridge acts on the remote workflow as the method's `on_cancel`
+    /// says (cancel, terminate, or leave it) rather than cancelling it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub caller_cancelled: bool,
+}
+
+/// The result of a whole call that was handed over to a long wait (see
+/// [`CallHeader::hand_over_after_ms`]): one `json/plain` payload whose metadata also has
+/// [`HAND_OVER_METADATA`] = `"1"`, the remote workflow's [`RemoteStarted`] as its data. A
+/// remote result never has that metadata key. The caller then waits with the method's `.wait`
+/// activity on this id.
+pub type HandOver = RemoteStarted;
+
+/// The payload metadata key that marks a [`HandOver`] result.
+pub const HAND_OVER_METADATA: &str = "temporal-bridge-hand-over";
+
+/// Whether `payload` is a [`HandOver`] result.
+pub fn is_hand_over(
+    payload: &temporalio_common::protos::temporal::api::common::v1::Payload,
+) -> bool {
+    payload
+        .metadata
+        .get(HAND_OVER_METADATA)
+        .is_some_and(|v| v.as_slice() == b"1")
 }
 
 /// Suffix of the start-only bridge activity: `bridge.{Trait}.{method}.start` starts (or attaches

@@ -184,8 +184,15 @@ pub trait Probe {
 
     /// Waits until the test opens its gate (the signal `open`), then returns `opened {label}`:
     /// the remote workflow of the fault tests, which closes when the test says so, not on a
-    /// timer that a slow machine could outrun.
-    #[remote_workflow(cluster = "b", queue = "probe-b", workflow = "GateWorkflow")]
+    /// timer that a slow machine could outrun. Its calls are never handed over to a long wait
+    /// unless the caller says so ([`LongGateCallerWorkflow`]), so that a fault lands in the
+    /// phase a test names however long the machine takes to get there.
+    #[remote_workflow(
+        cluster = "b",
+        queue = "probe-b",
+        workflow = "GateWorkflow",
+        long_wait_after = "1h"
+    )]
     async fn gate(label: String) -> String;
 
     /// `NoopWorkflow` on a queue no worker polls: the stuck-call tests' missing worker. The call
@@ -195,13 +202,19 @@ pub trait Probe {
         queue = "probe-nobody",
         workflow = "NoopWorkflow",
         on_stuck = "fail",
-        stuck_after = "1s"
+        stuck_after = "1s",
+        long_wait_after = "1h"
     )]
     async fn unserved(n: u32) -> u32;
 
     /// `NoopWorkflow` on a queue whose worker a test starts late; the call waits while stuck
-    /// (the default `on_stuck`), reporting it.
-    #[remote_workflow(cluster = "b", queue = "probe-late", workflow = "NoopWorkflow")]
+    /// (the default `on_stuck`), reporting it in its first activity's heartbeats.
+    #[remote_workflow(
+        cluster = "b",
+        queue = "probe-late",
+        workflow = "NoopWorkflow",
+        long_wait_after = "1h"
+    )]
     async fn served_late(n: u32) -> u32;
 
     /// Declares `GateWorkflow`'s input as a number, as a trait that drifted from its callee
@@ -212,7 +225,8 @@ pub trait Probe {
         queue = "probe-b",
         workflow = "GateWorkflow",
         on_stuck = "fail",
-        stuck_after = "1s"
+        stuck_after = "1s",
+        long_wait_after = "1h"
     )]
     async fn drifted_gate(label: u32) -> String;
 
@@ -643,6 +657,35 @@ impl GateCallerWorkflow {
     }
 }
 
+/// A [`Probe::gate`] call and when it is handed over to a long wait.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LongGate {
+    /// The gate's label.
+    pub label: String,
+    /// `long_wait_after`, in milliseconds.
+    pub after_ms: u64,
+    /// `long_wait_heartbeat_timeout`, in milliseconds; `None` keeps the method's.
+    pub heartbeat_ms: Option<u64>,
+}
+
+/// Calls `gate` once, handed over to a long wait as its input says.
+#[workflow]
+#[derive(Default)]
+pub struct LongGateCallerWorkflow;
+
+#[workflow_methods]
+impl LongGateCallerWorkflow {
+    /// Run.
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, call: LongGate) -> WorkflowResult<String> {
+        let mut options = CallOptions::new().long_wait_after(Duration::from_millis(call.after_ms));
+        if let Some(ms) = call.heartbeat_ms {
+            options = options.long_wait_heartbeat_timeout(Duration::from_millis(ms));
+        }
+        Ok(ProbeCaller::gate_with_options(ctx, options, call.label).await?)
+    }
+}
+
 /// Calls `sleep` once.
 #[workflow]
 #[derive(Default)]
@@ -933,10 +976,25 @@ impl CancellableSleepCallerWorkflow {
     /// Run.
     #[run]
     pub async fn run(ctx: &mut WorkflowContext<Self>, mode: String) -> WorkflowResult<String> {
-        let outcome = match mode.as_str() {
-            "terminate" => ProbeCaller::sleep_terminate(ctx, 300).await,
-            "abandon" => ProbeCaller::sleep_abandon(ctx, 300).await,
-            _ => ProbeCaller::sleep(ctx, 300).await,
+        // `long-{mode}`: the call is handed over to a long wait at once, whose heartbeat (10
+        // min) is far too slow to carry a cancellation; otherwise it stays in its first
+        // activity.
+        let (options, mode) = match mode.strip_prefix("long-") {
+            Some(mode) => (
+                CallOptions::new()
+                    .long_wait_after(Duration::from_millis(1))
+                    .long_wait_heartbeat_timeout(Duration::from_secs(600)),
+                mode,
+            ),
+            None => (
+                CallOptions::new().long_wait_after(Duration::from_secs(3600)),
+                mode.as_str(),
+            ),
+        };
+        let outcome = match mode {
+            "terminate" => ProbeCaller::sleep_terminate_with_options(ctx, options, 300).await,
+            "abandon" => ProbeCaller::sleep_abandon_with_options(ctx, options, 300).await,
+            _ => ProbeCaller::sleep_with_options(ctx, options, 300).await,
         };
         Ok(match outcome {
             Ok(v) => format!("unexpected success: {v}"),
@@ -1165,6 +1223,8 @@ impl Harness {
             .unwrap()
             .register_workflow::<GateCallerWorkflow>()
             .unwrap()
+            .register_workflow::<LongGateCallerWorkflow>()
+            .unwrap()
             .register_workflow::<FailCallerWorkflow>()
             .unwrap()
             .register_workflow::<BoundedSleepCallerWorkflow>()
@@ -1353,7 +1413,13 @@ impl Harness {
                 .await
                 .expect("history of A")
                 .into_iter()
-                .filter(|s| s.activity_type.starts_with("bridge.Probe."))
+                // A wait or a cancel acts on a call's remote workflow; it is not a call.
+                .filter(|s| {
+                    let t = &s.activity_type;
+                    t.starts_with("bridge.Probe.")
+                        && !t.ends_with(bridge_runtime::wire::WAIT_SUFFIX)
+                        && !t.ends_with(bridge_runtime::wire::CANCEL_SUFFIX)
+                })
                 .collect();
             if let Some(call) = calls.get(n) {
                 // The full call, or the start part behind a handle.
@@ -1428,6 +1494,35 @@ impl Harness {
                     .is_some_and(|t| t.name.starts_with("bridge."))
             })
             .map(|p| (p.state(), p.attempt))
+    }
+
+    /// Waits until the call of `workflow_id` on A is in its long wait: its `.wait` activity is
+    /// held by a bridge on attempt `attempt` or later (A's describe); returns that activity.
+    pub async fn wait_long_wait_held(
+        &self,
+        workflow_id: &str,
+        attempt: i32,
+        timeout: Duration,
+    ) -> PendingActivityInfo {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let pending = self.pending_activities_on_a(workflow_id).await;
+            let held = pending.into_iter().find(|p| {
+                p.activity_type
+                    .as_ref()
+                    .is_some_and(|t| t.name.ends_with(bridge_runtime::wire::WAIT_SUFFIX))
+                    && p.state() == PendingActivityState::Started
+                    && p.attempt >= attempt
+            });
+            if let Some(held) = held {
+                return held;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the call of {workflow_id} was not in a long wait on attempt {attempt} within {timeout:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Starts a [`Probe::gate`] call on A under `workflow_id` (also its label), and derives the

@@ -7,9 +7,9 @@ use temporal_bridge_tests::{
     A_QUEUE, BoundedSleepCallerWorkflow, CancellableSleepCallerWorkflow, CountdownCallerWorkflow,
     DetachedStartCallerWorkflow, EchoCallerWorkflow, FailCallerWorkflow, FailKeyedCallerWorkflow,
     FlakyCallerWorkflow, ForgedCallerWorkflow, GateCall, HandleCancelCallerWorkflow, Harness,
-    KeyedEchoCallerWorkflow, KeyedRequest, MailboxCallerWorkflow, MailboxWithStartCallerWorkflow,
-    OverrideCallerWorkflow, ProbeBridge, RESULT_TIMEOUT, SignalNowhereCallerWorkflow,
-    StartThenWaitCallerWorkflow, result_of, run_on_a, wait_for_line,
+    KeyedEchoCallerWorkflow, KeyedRequest, LongGate, LongGateCallerWorkflow, MailboxCallerWorkflow,
+    MailboxWithStartCallerWorkflow, OverrideCallerWorkflow, ProbeBridge, RESULT_TIMEOUT,
+    SignalNowhereCallerWorkflow, StartThenWaitCallerWorkflow, result_of, run_on_a, wait_for_line,
 };
 use temporalio_client::tonic::IntoRequest;
 use temporalio_client::{WorkflowCancelOptions, WorkflowStartOptions, WorkflowTerminateOptions};
@@ -766,14 +766,27 @@ async fn signals_queries_and_updates_reach_the_remote_workflow_through_the_bridg
 async fn a_remote_workflow_cancelled_or_terminated_on_b_is_a_typed_error_in_a() {
     let h = Harness::start().await;
     let _bridge = h.in_process_bridge();
-    for (workflow_id, terminate, expected) in [
-        ("outcome-cancelled", false, "RemoteCancelled"),
-        ("outcome-terminated", true, "RemoteTerminated"),
+    // Each in the call's first activity, and in a long wait.
+    for (workflow_id, terminate, expected, mode) in [
+        ("outcome-cancelled", false, "RemoteCancelled", "cancel"),
+        ("outcome-terminated", true, "RemoteTerminated", "cancel"),
+        (
+            "outcome-cancelled-long",
+            false,
+            "RemoteCancelled",
+            "long-cancel",
+        ),
+        (
+            "outcome-terminated-long",
+            true,
+            "RemoteTerminated",
+            "long-cancel",
+        ),
     ] {
         let handle =
             h.a.start_workflow(
                 CancellableSleepCallerWorkflow::run,
-                "cancel".to_owned(),
+                mode.to_owned(),
                 WorkflowStartOptions::new(A_QUEUE, workflow_id).build(),
             )
             .await
@@ -784,6 +797,10 @@ async fn a_remote_workflow_cancelled_or_terminated_on_b_is_a_typed_error_in_a() 
             .await;
         h.wait_running_on_b(&remote_id, Duration::from_secs(10))
             .await;
+        if mode.starts_with("long-") {
+            h.wait_long_wait_held(workflow_id, 1, Duration::from_secs(30))
+                .await;
+        }
         // Someone on cluster B ends the remote workflow; the caller on A learns how.
         let remote = h.b.get_workflow_handle::<UntypedWorkflow>(&remote_id);
         if terminate {
@@ -861,4 +878,152 @@ fn bridge_missing_a_cluster_refuses_to_start_and_names_it() {
         stderr.contains("needs cluster `b`") && stderr.contains("`echo`"),
         "{stderr}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_wait_is_handed_over_and_survives_its_bridge_with_one_execution() {
+    let h = Harness::start().await;
+    let mut first = h.spawn_bridge_process(BRIDGE);
+    let workflow_id = "long-wait-killed";
+    let handle =
+        h.a.start_workflow(
+            LongGateCallerWorkflow::run,
+            LongGate {
+                label: workflow_id.to_owned(),
+                after_ms: 1,
+                heartbeat_ms: Some(10_000),
+            },
+            WorkflowStartOptions::new(A_QUEUE, workflow_id).build(),
+        )
+        .await
+        .unwrap();
+    let run_id = handle.run_id().unwrap().to_owned();
+    let remote_id = h
+        .remote_id_of_call(workflow_id, &run_id, 0, Duration::from_secs(30))
+        .await;
+    // The phase: the first activity has handed the call over, and a bridge holds its long
+    // wait, whose heartbeat timeout is the long one, while the gate is closed on B.
+    let held = h
+        .wait_long_wait_held(workflow_id, 1, Duration::from_secs(60))
+        .await;
+    assert_eq!(
+        held.activity_type.as_ref().map(|t| t.name.as_str()),
+        Some("bridge.Probe.gate.wait")
+    );
+    let pending_timeout = describe_heartbeat_timeout(&h, workflow_id).await;
+    assert_eq!(
+        pending_timeout,
+        Some(10),
+        "the long wait's heartbeat timeout, in seconds"
+    );
+    assert_eq!(
+        h.status_on_b(&remote_id).await,
+        Some(WorkflowExecutionStatus::Running)
+    );
+
+    first.kill(); // SIGKILL while the bridge holds the long wait
+    let _second = h.spawn_bridge_process(BRIDGE);
+    h.wait_long_wait_held(workflow_id, 2, Duration::from_secs(60))
+        .await;
+    assert_eq!(
+        h.status_on_b(&remote_id).await,
+        Some(WorkflowExecutionStatus::Running)
+    );
+    h.open_gate(&remote_id).await;
+
+    assert_eq!(result_of(&handle).await, format!("opened {workflow_id}"));
+    assert_eq!(count_executions(&h.b, &remote_id).await.unwrap(), 1);
+    assert_eq!(
+        activity_types(&h, workflow_id, &run_id).await,
+        ["bridge.Probe.gate", "bridge.Probe.gate.wait"]
+    );
+}
+
+/// The heartbeat timeout, in whole seconds, of the bridge activity `workflow_id` has pending
+/// on A, read from its history's scheduled event (describe does not carry it).
+async fn describe_heartbeat_timeout(h: &Harness, workflow_id: &str) -> Option<i64> {
+    let pending = h.pending_activities_on_a(workflow_id).await;
+    let id = &pending.first()?.activity_id;
+    history(&h.a, workflow_id, "")
+        .await
+        .expect("history of A")
+        .into_iter()
+        .find_map(|e| match e.attributes {
+            Some(Attributes::ActivityTaskScheduledEventAttributes(a)) if &a.activity_id == id => {
+                a.heartbeat_timeout.map(|d| d.seconds)
+            }
+            _ => None,
+        })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancelling_a_long_wait_reaches_b_at_once_not_at_its_next_heartbeat() {
+    let h = Harness::start().await;
+    let _bridge = h.in_process_bridge();
+    // The long wait heartbeats against a 10 min timeout: a cancellation carried by its
+    // heartbeat would reach the bridge only after 200 s (its first heartbeat) or later.
+    for (mode, method, remote_after) in [
+        ("cancel", "sleep", WorkflowExecutionStatus::Canceled),
+        (
+            "terminate",
+            "sleep_terminate",
+            WorkflowExecutionStatus::Terminated,
+        ),
+        ("abandon", "sleep_abandon", WorkflowExecutionStatus::Running),
+    ] {
+        let workflow_id = format!("long-cancel-{mode}");
+        let handle =
+            h.a.start_workflow(
+                CancellableSleepCallerWorkflow::run,
+                format!("long-{mode}"),
+                WorkflowStartOptions::new(A_QUEUE, &workflow_id).build(),
+            )
+            .await
+            .unwrap();
+        let run_id = handle.run_id().unwrap().to_owned();
+        let remote_id = h
+            .remote_id_of_call(&workflow_id, &run_id, 0, Duration::from_secs(30))
+            .await;
+        h.wait_long_wait_held(&workflow_id, 1, Duration::from_secs(60))
+            .await;
+        assert_eq!(
+            h.status_on_b(&remote_id).await,
+            Some(WorkflowExecutionStatus::Running)
+        );
+
+        let cancelled_at = std::time::Instant::now();
+        handle
+            .cancel(WorkflowCancelOptions::builder().reason("test").build())
+            .await
+            .unwrap();
+        let seen = result_of(&handle).await;
+        assert!(seen.starts_with("Cancelled"), "{mode}: {seen}");
+        // Far below the 200 s a heartbeat would take, and far above what any machine needs
+        // to run one activity.
+        wait_status_on_b(&h, &remote_id, remote_after, Duration::from_secs(60)).await;
+        eprintln!(
+            "{mode}: the caller's cancellation reached B after {:.1} s",
+            cancelled_at.elapsed().as_secs_f64()
+        );
+        // The act on the remote workflow is an activity of its own; abandon has none.
+        let mut expected = vec![
+            format!("bridge.Probe.{method}"),
+            format!("bridge.Probe.{method}.wait"),
+        ];
+        let abandoned = remote_after == WorkflowExecutionStatus::Running;
+        if !abandoned {
+            expected.push(format!("bridge.Probe.{method}.cancel"));
+        }
+        assert_eq!(activity_types(&h, &workflow_id, &run_id).await, expected);
+        if abandoned {
+            // Abandoned: still running a while after the caller resolved.
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            assert_eq!(
+                h.status_on_b(&remote_id).await,
+                Some(WorkflowExecutionStatus::Running),
+                "abandon leaves the remote workflow alone"
+            );
+        }
+        assert_eq!(count_executions(&h.b, &remote_id).await.unwrap(), 1);
+    }
 }

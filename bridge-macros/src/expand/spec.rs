@@ -243,19 +243,28 @@ fn default_timeouts(rt: &TokenStream) -> TokenStream {
 /// The bridge activity's timeouts: the runtime's defaults, with what the attribute sets.
 fn call_timeouts(rt: &TokenStream, t: &MethodOptions) -> TokenStream {
     let defaults = default_timeouts(rt);
-    if t.start_to_close.is_none() && t.heartbeat.is_none() {
+    let set: Vec<TokenStream> = [
+        ("attempt", t.start_to_close),
+        ("heartbeat", t.heartbeat),
+        ("long_wait_after", t.long_wait_after),
+        ("long_wait_heartbeat", t.long_wait_heartbeat),
+    ]
+    .into_iter()
+    .filter_map(|(field, ms)| {
+        let field = syn::Ident::new(field, proc_macro2::Span::call_site());
+        ms.map(|ms| {
+            let value = duration(ms);
+            quote!(#field: #value,)
+        })
+    })
+    .collect();
+    if set.is_empty() {
         return defaults;
     }
-    let attempt = t
-        .start_to_close
-        .map_or_else(|| quote!(#defaults.attempt), duration);
-    let heartbeat = t
-        .heartbeat
-        .map_or_else(|| quote!(#defaults.heartbeat), duration);
     quote! {
         #rt::CallTimeouts {
-            attempt: #attempt,
-            heartbeat: #heartbeat,
+            #(#set)*
+            ..#defaults
         }
     }
 }

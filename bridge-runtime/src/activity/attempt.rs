@@ -64,6 +64,12 @@ pub struct Attempt {
     pub on_stuck: OnStuck,
     /// What the call may touch on cluster B besides what it starts fresh ([`super::gate`]).
     pub claim: Claim,
+    /// For a whole call: how long it waits before it is handed over to a long wait, if its
+    /// caller can continue with one ([`CallHeader::hand_over_after_ms`]).
+    pub hand_over_after: Option<Duration>,
+    /// For a cancel: whether it is the caller's cancellation, to which the method's
+    /// `on_cancel` applies ([`CallHeader::caller_cancelled`]).
+    pub caller_cancelled: bool,
     pub metrics: AttemptGuard,
 }
 
@@ -148,6 +154,8 @@ impl Attempt {
             remote_start,
             on_stuck,
             claim,
+            hand_over_after: header.hand_over_after_ms.map(Duration::from_millis),
+            caller_cancelled: header.caller_cancelled,
         })
     }
 

@@ -158,7 +158,7 @@ impl CallPart for CancelPart {
     const LIMITED: bool = false;
     fn run(a: &mut Attempt) -> BoxFuture<'_, Result<RawValue, ActivityError>> {
         match &a.spec.kind {
-            MethodKind::Workflow(_) => parts::cancel(a).boxed(),
+            MethodKind::Workflow(w) => parts::cancel(a, w).boxed(),
             _ => not_a_part_of(a, "a cancel").boxed(),
         }
     }

@@ -10,7 +10,7 @@ use super::{
 };
 use crate::{
     spec::{IdReuse, OnCancel, WorkflowSpec},
-    wire::{Failure, ORIGIN_MEMO, RemoteStarted, TRACE_HEADER, UpdateWithStartResult},
+    wire::{self, Failure, ORIGIN_MEMO, RemoteStarted, TRACE_HEADER, UpdateWithStartResult},
 };
 use std::{sync::Mutex, time::Duration};
 use temporalio_client::{
@@ -33,7 +33,8 @@ use tracing::{debug, info, warn};
 
 type RemoteHandle = WorkflowHandle<Client, UntypedWorkflow>;
 
-/// `bridge.T.m` of a remote workflow: start it (or attach), then wait for its result.
+/// `bridge.T.m` of a remote workflow: start it (or attach), then wait for its result, or for
+/// the header's `hand_over_after_ms` if that comes first ([`wire::HandOver`]).
 pub(super) async fn call(a: &mut Attempt, w: &WorkflowSpec) -> Result<RawValue, ActivityError> {
     let args = a.take_args();
     let (client, handle) = a
@@ -43,7 +44,18 @@ pub(super) async fn call(a: &mut Attempt, w: &WorkflowSpec) -> Result<RawValue, 
             Ok::<_, ActivityError>((client, handle))
         })
         .await?;
-    wait_for(&client, handle, a, w).await
+    let run_id = handle.run_id().map(str::to_owned);
+    match wait_for(&client, handle, a, w, a.hand_over_after).await? {
+        Some(raw) => Ok(raw),
+        None => {
+            info!(
+                after = ?a.hand_over_after.unwrap_or_default(),
+                "remote workflow still running; handing the call over to a long wait"
+            );
+            a.metrics.handed_over();
+            Ok(hand_over_record(&a.remote_id, run_id.as_deref()))
+        }
+    }
 }
 
 /// `bridge.T.m.start`: start the remote workflow (or attach) and return its [`RemoteStarted`].
@@ -62,20 +74,44 @@ pub(super) async fn start(a: &mut Attempt, w: &WorkflowSpec) -> Result<RawValue,
 pub(super) async fn wait(a: &mut Attempt, w: &WorkflowSpec) -> Result<RawValue, ActivityError> {
     let client = a.requesting(admitted(a)).await?;
     let handle = client.get_workflow_handle::<UntypedWorkflow>(&a.remote_id);
-    wait_for(&client, handle, a, w).await
+    let waited = wait_for(&client, handle, a, w, None).await?;
+    Ok(waited.expect("a wait without a hand-over time ends with the remote result"))
 }
 
-/// `bridge.T.m.cancel`: request cancellation of the remote workflow a handle names. Already
-/// closed is fine: there is nothing left to cancel.
-pub(super) async fn cancel(a: &mut Attempt) -> Result<RawValue, ActivityError> {
+/// `bridge.T.m.cancel`: request cancellation of the remote workflow a handle names; for the
+/// caller's own cancellation (`caller_cancelled`), act on it as the method's `on_cancel` says.
+/// Already closed is fine: there is nothing left to cancel.
+pub(super) async fn cancel(a: &mut Attempt, w: &WorkflowSpec) -> Result<RawValue, ActivityError> {
+    let act = match a.caller_cancelled {
+        true => w.on_cancel,
+        false => OnCancel::Cancel,
+    };
+    if act == OnCancel::Abandon {
+        info!("the caller was cancelled; the remote workflow keeps running (on_cancel = abandon)");
+        return Ok(null_result());
+    }
     a.requesting(async {
-        let reason = format!("cancelled through a handle of {}", a.spec.label());
-        match remote(a)
-            .await?
-            .cancel(WorkflowCancelOptions::builder().reason(reason).build())
-            .await
-        {
-            Ok(()) | Err(WorkflowInteractionError::NotFound(_)) => Ok(null_result()),
+        let reason = match a.caller_cancelled {
+            true => format!("the caller of {} was cancelled", a.spec.label()),
+            false => format!("cancelled through a handle of {}", a.spec.label()),
+        };
+        let remote = remote(a).await?;
+        let acted = match act {
+            OnCancel::Terminate => {
+                let options = WorkflowTerminateOptions::builder().reason(reason).build();
+                remote.terminate(options).await
+            }
+            _ => {
+                let options = WorkflowCancelOptions::builder().reason(reason).build();
+                remote.cancel(options).await
+            }
+        };
+        match acted {
+            Ok(()) => {
+                info!(?act, "acted on the remote workflow");
+                Ok(null_result())
+            }
+            Err(WorkflowInteractionError::NotFound(_)) => Ok(null_result()),
             Err(e) => Err(e.failure(a.spec, &a.remote_id)),
         }
     })
@@ -233,6 +269,17 @@ pub(super) async fn update_with_start(
     })]))
 }
 
+/// The [`wire::HandOver`] result of a whole call handed over to a long wait.
+fn hand_over_record(remote_id: &str, run_id: Option<&str>) -> RawValue {
+    let mut record = started_record(remote_id, run_id);
+    for payload in &mut record.payloads {
+        payload
+            .metadata
+            .insert(wire::HAND_OVER_METADATA.to_owned(), b"1".to_vec());
+    }
+    record
+}
+
 /// The [`RemoteStarted`] record of a start, as the part's result.
 fn started_record(remote_id: &str, run_id: Option<&str>) -> RawValue {
     RawValue::new(vec![json_payload(&RemoteStarted {
@@ -327,18 +374,27 @@ async fn start_or_attach(
 
 /// Long-polls the remote workflow's close event, heartbeating so that a dead bridge is noticed
 /// within one heartbeat timeout, and looking out for a remote workflow that makes no progress
-/// ([`Watch`]). Follows continue-as-new and retries to the final run.
+/// ([`Watch`]). Follows continue-as-new and retries to the final run. `None` once `hand_over`
+/// has passed with the remote workflow still running.
 async fn wait_for(
     client: &Client,
     handle: RemoteHandle,
     a: &Attempt,
     workflow: &WorkflowSpec,
-) -> Result<RawValue, ActivityError> {
+    hand_over: Option<Duration>,
+) -> Result<Option<RawValue>, ActivityError> {
     let progress = Mutex::new(a.progress(handle.run_id()));
     let mut watch = Watch::new(a, client, workflow.queue);
     let waited = heartbeating(&a.ctx, &progress, &a.metrics, async {
         let result = handle.get_result(WorkflowGetResultOptions::default());
         tokio::pin!(result);
+        let hand_over = async {
+            match hand_over {
+                Some(after) => tokio::time::sleep(after).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::pin!(hand_over);
         loop {
             // The look is a branch of its own, so that the result and a cancellation are seen
             // while it waits on cluster B.
@@ -347,8 +403,11 @@ async fn wait_for(
                 watch.look(&progress).await
             };
             tokio::select! {
+                // A result that is ready wins over a hand-over due at the same time.
+                biased;
                 r = &mut result => return Waited::Closed(r),
                 _ = a.ctx.cancelled() => return Waited::Cancelled,
+                _ = &mut hand_over => return Waited::HandOver,
                 stuck = look => {
                     if let Some(reason) = stuck {
                         return Waited::Stuck(reason);
@@ -361,6 +420,7 @@ async fn wait_for(
     drop(watch);
     let outcome = match waited {
         Waited::Closed(outcome) => outcome,
+        Waited::HandOver => return Ok(None),
         Waited::Cancelled => {
             if cancel_requested(&a.ctx).await {
                 let reason = format!("the caller of {} was cancelled", a.spec.label());
@@ -382,7 +442,7 @@ async fn wait_for(
     match outcome {
         Ok(raw) => {
             info!("remote workflow completed");
-            Ok(raw)
+            Ok(Some(raw))
         }
         Err(e) => {
             let failure = e.read(a.spec, &a.remote_id);
@@ -407,6 +467,8 @@ enum Waited<R> {
     Cancelled,
     /// `on_stuck = "fail"`, and the remote workflow was stuck for `stuck_after`: why.
     Stuck(String),
+    /// The hand-over time passed with the remote workflow still running.
+    HandOver,
 }
 
 /// Cancels, terminates or leaves the remote workflow per `on_cancel`, saying `reason`: for a
