@@ -74,6 +74,7 @@ pub enum TestKitError {
 pub struct DevServer {
     name: String,
     address: String,
+    metrics_address: String,
     db: Option<PathBuf>,
     child: Option<Child>,
     log: PathBuf,
@@ -90,6 +91,12 @@ impl DevServer {
     /// `127.0.0.1:port` of its frontend.
     pub fn address(&self) -> &str {
         &self.address
+    }
+
+    /// `127.0.0.1:port` of its Prometheus endpoint (`/metrics`): the server's own request
+    /// counters, such as `service_requests` by `operation`.
+    pub fn metrics_address(&self) -> &str {
+        &self.metrics_address
     }
 
     /// The server's process id, while it runs.
@@ -340,6 +347,7 @@ async fn start_server(
         let mut server = DevServer {
             name: name.to_owned(),
             address: format!("127.0.0.1:{port}"),
+            metrics_address: format!("127.0.0.1:{metrics}"),
             db: Some(db),
             child: Some(child),
             log,

@@ -9,10 +9,16 @@
 //!    1 s and 5 s (a naive bridge that exists only here);
 //! 3. throughput of 200 concurrent calls, and the bridge process's share of all CPU used;
 //! 4. capacity: 1,000 concurrent calls to remote workflows that wait 20 s on a timer;
-//! 5. macro cost: `cargo check` of a crate with a 50-method `#[bridge]` trait.
+//! 5. macro cost: `cargo check` of a crate with a 50-method `#[bridge]` trait;
+//! 6. long waits: the requests on A's frontend (its own Prometheus counters) while 1,000 calls
+//!    wait on remote workflows that block on a signal, against the same calls never handed over
+//!    to a long wait; the bridge's RSS meanwhile; the time from releasing them to the last
+//!    result; a cancellation's way to B from a long wait; and the takeover time after a SIGKILL
+//!    of a bridge that holds calls not yet started on B, and calls in a long wait.
 //!
 //! Prints a table with PASS/FAIL against the targets and writes `target/bench/bridge.json`.
-//! `BENCH_SAMPLES` (default 40) and `BENCH_CAPACITY` (default 1000) shrink a run for a smoke test.
+//! `BENCH_SAMPLES` (default 40), `BENCH_CAPACITY` (default 1000) and `BENCH_WAITING` (default
+//! 1000) shrink a run for a smoke test.
 
 use bridge_runtime::testing::LocalClusters;
 use futures::future::join_all;
@@ -23,6 +29,9 @@ use std::{
     process::Command,
     time::{Duration, Instant},
 };
+#[path = "bridge/long_waits.rs"]
+mod long_waits;
+
 use temporal_bridge_tests::{
     A_QUEUE, B_QUEUE, BridgedNoopCallerWorkflow, Harness, LocalNoopCallerWorkflow, NaiveCall,
     NaiveCallerWorkflow, NoopWorkflow, SleepCallerWorkflow, SleepWorkflow,
@@ -57,7 +66,7 @@ fn env_usize(name: &str, default: usize) -> usize {
 
 async fn run() {
     let samples = env_usize("BENCH_SAMPLES", 40);
-    let cases = std::env::var("BENCH_CASES").unwrap_or_else(|_| "1,2,3,4,5".into());
+    let cases = std::env::var("BENCH_CASES").unwrap_or_else(|_| "1,2,3,4,5,6".into());
     let on = |case: &str| cases.split(',').any(|c| c.trim() == case);
     let capacity = env_usize("BENCH_CAPACITY", 1000);
     let started = Instant::now();
@@ -310,6 +319,10 @@ async fn run() {
     }
 
     drop(bridge);
+
+    if on("6") {
+        long_waits::run(&h, &mut report, env_usize("BENCH_WAITING", 1000)).await;
+    }
     drop(h);
 
     if on("5") {

@@ -60,9 +60,8 @@ const _: () = {
             cluster: my_api::bridge_runtime::__private::cluster_name("b"),
             bridge_queue: my_api::bridge_runtime::__private::DEFAULT_BRIDGE_QUEUE,
             timeouts: my_api::bridge_runtime::__private::CallTimeouts {
-                attempt: my_api::bridge_runtime::__private::CallTimeouts::DEFAULT
-                    .attempt,
                 heartbeat: ::core::time::Duration::from_secs(10),
+                ..my_api::bridge_runtime::__private::CallTimeouts::DEFAULT
             },
             bridge_retry: ::core::option::Option::None,
             limits: my_api::bridge_runtime::__private::Limits::NONE,

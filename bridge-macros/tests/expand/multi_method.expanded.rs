@@ -130,8 +130,8 @@ const _: () = {
             cluster: ::bridge_runtime::__private::cluster_name("eu"),
             bridge_queue: "bridge-a",
             timeouts: ::bridge_runtime::__private::CallTimeouts {
-                attempt: ::bridge_runtime::__private::CallTimeouts::DEFAULT.attempt,
                 heartbeat: ::core::time::Duration::from_secs(30),
+                ..::bridge_runtime::__private::CallTimeouts::DEFAULT
             },
             bridge_retry: ::core::option::Option::None,
             limits: ::bridge_runtime::__private::Limits::NONE,

@@ -55,6 +55,9 @@ const _: () = {
             timeouts: ::bridge_runtime::__private::CallTimeouts {
                 attempt: ::core::time::Duration::from_secs(600),
                 heartbeat: ::core::time::Duration::from_secs(20),
+                long_wait_after: ::core::time::Duration::from_secs(30),
+                long_wait_heartbeat: ::core::time::Duration::from_secs(120),
+                ..::bridge_runtime::__private::CallTimeouts::DEFAULT
             },
             bridge_retry: ::core::option::Option::Some(::bridge_runtime::__private::RetrySpec {
                 initial_interval: ::core::option::Option::Some(

@@ -7,6 +7,8 @@ pub trait Payments {
         queue = "payments",
         start_to_close_timeout = "10m",
         heartbeat_timeout = "20s",
+        long_wait_after = "30s",
+        long_wait_heartbeat_timeout = "2m",
         workflow_retry(
             initial_interval = "1s",
             backoff = 1.5,
