@@ -1,8 +1,10 @@
 //! Case 6: what long waits cost the source cluster, and how fast they fail over and cancel.
 //!
 //! Requests are counted by cluster A's own frontend (`service_requests` by `operation`, under
-//! `service_name="frontend"` only: the history service counts the same request again). Long
-//! polls (`Poll…`) are left out: the workers' pollers make them whether or not calls wait.
+//! `service_name="frontend"` only: the history service counts the same request again). Reads
+//! are left out: the workers' long polls (`Poll…`), which they make whether or not calls wait,
+//! and the describes, lists and history reads of tools and of the bench itself. Every other
+//! request, whoever makes it, counts as a write.
 
 use super::{BRIDGE, Report, Stats};
 use bridge_runtime::{CallTimeouts, testing::FaultProxy};
@@ -200,14 +202,17 @@ async fn check_results(h: &Harness, calls: &[GateCall]) {
         .await;
 }
 
-/// The rate of each operation's requests on A's frontend over `window`, long polls left out.
+/// Operations that only read: not counted as writes.
+const READS: [&str; 6] = ["Poll", "Describe", "Get", "List", "Count", "Scan"];
+
+/// The rate of each operation's requests on A's frontend over `window`, reads left out.
 async fn requests_over(metrics: &str, window: Duration) -> BTreeMap<String, f64> {
     let before = frontend_requests(metrics).await;
     tokio::time::sleep(window).await;
     let after = frontend_requests(metrics).await;
     after
         .into_iter()
-        .filter(|(op, _)| !op.starts_with("Poll"))
+        .filter(|(op, _)| !READS.iter().any(|read| op.starts_with(read)))
         .map(|(op, v)| {
             let delta = v - before.get(&op).copied().unwrap_or(0.0);
             (op, delta / window.as_secs_f64())
