@@ -422,7 +422,8 @@ impl<T: TemporalDeserializable + 'static> RemoteWorkflowHandle<T> {
                     caller_cancelled: true,
                     ..self.header()
                 };
-                self.run_part_with(
+                // Not a heartbeat away: a fresh activity task, which a bridge picks up at once.
+                self.run_part_with::<W, ()>(
                     ctx,
                     CANCEL_SUFFIX,
                     "cancel",
@@ -430,8 +431,7 @@ impl<T: TemporalDeserializable + 'static> RemoteWorkflowHandle<T> {
                     self.timeouts,
                     Cancel::Detached,
                 )
-                .await
-                .map(|()| ())?;
+                .await?;
                 Err(cancelled)
             }
             other => other,

@@ -359,7 +359,8 @@ pub struct Limits {
     /// signal, a query, an update) is paced to this rate.
     #[serde(default)]
     pub starts_per_second: Option<u32>,
-    /// Calls that may be in flight at once, from their first request to their end.
+    /// Calls that may be in flight at once, from their first request to their end, or to their
+    /// hand-over to a long wait (which holds no slot: it only long-polls the destination).
     #[serde(default)]
     pub max_in_flight: Option<u32>,
 }

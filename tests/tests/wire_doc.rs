@@ -177,13 +177,19 @@ fn the_refused_header_fields_are_the_routing_fields() {
 #[test]
 fn the_hand_over_marker_is_the_documented_one() {
     let documented = format!("`{}` = `1`", wire::HAND_OVER_METADATA);
-    assert!(wire_md().contains(&documented), "WIRE.md names {documented}");
+    assert!(
+        wire_md().contains(&documented),
+        "WIRE.md names {documented}"
+    );
     let mut payload = temporalio_common::protos::temporal::api::common::v1::Payload {
         metadata: [("encoding".to_owned(), b"json/plain".to_vec())].into(),
         data: br#"{"workflow_id":"w"}"#.to_vec(),
         ..Default::default()
     };
-    assert!(!wire::is_hand_over(&payload), "a plain result is not a hand-over");
+    assert!(
+        !wire::is_hand_over(&payload),
+        "a plain result is not a hand-over"
+    );
     payload
         .metadata
         .insert(wire::HAND_OVER_METADATA.to_owned(), b"1".to_vec());

@@ -72,7 +72,9 @@ pub(super) async fn start(a: &mut Attempt, w: &WorkflowSpec) -> Result<RawValue,
 
 /// `bridge.T.m.wait`: wait for the result of the remote workflow a handle names.
 pub(super) async fn wait(a: &mut Attempt, w: &WorkflowSpec) -> Result<RawValue, ActivityError> {
-    let client = a.requesting(admitted(a)).await?;
+    // Boxed, as every request before or after the wait: a future is as large as the largest
+    // it awaits, and a waiting call would carry this one's size for hours.
+    let client = a.requesting(Box::pin(admitted(a))).await?;
     let handle = client.get_workflow_handle::<UntypedWorkflow>(&a.remote_id);
     let waited = wait_for(&client, handle, a, w, None).await?;
     Ok(waited.expect("a wait without a hand-over time ends with the remote result"))
@@ -398,9 +400,11 @@ async fn wait_for(
         loop {
             // The look is a branch of its own, so that the result and a cancellation are seen
             // while it waits on cluster B.
+            // The look's requests are boxed, so that a call that only waits carries a timer,
+            // not their state (a waiting call's size is the bridge's memory per call).
             let look = async {
                 tokio::time::sleep(watch.next_look()).await;
-                watch.look(&progress).await
+                Box::pin(watch.look(&progress)).await
             };
             tokio::select! {
                 // A result that is ready wins over a hand-over due at the same time.
@@ -422,9 +426,9 @@ async fn wait_for(
         Waited::Closed(outcome) => outcome,
         Waited::HandOver => return Ok(None),
         Waited::Cancelled => {
-            if cancel_requested(&a.ctx).await {
+            if Box::pin(cancel_requested(&a.ctx)).await {
                 let reason = format!("the caller of {} was cancelled", a.spec.label());
-                act_on_remote(client, a, workflow.on_cancel, &reason).await;
+                Box::pin(act_on_remote(client, a, workflow.on_cancel, &reason)).await;
             } else {
                 info!(
                     "bridge activity stopped without a cancel request; the remote workflow is left for the next attempt"
@@ -435,7 +439,7 @@ async fn wait_for(
         Waited::Stuck(reason) => {
             warn!(%reason, on_cancel = ?workflow.on_cancel, "failing the stuck call (on_stuck = fail)");
             let why = format!("{} gave up on a stuck remote workflow", a.spec.label());
-            act_on_remote(client, a, workflow.on_cancel, &why).await;
+            Box::pin(act_on_remote(client, a, workflow.on_cancel, &why)).await;
             return Err(a.fail(Failure::RemoteStuck, reason));
         }
     };

@@ -46,6 +46,7 @@ pub async fn run(h: &Harness, report: &mut Report, n: usize) {
     eprintln!("case 6: {n} waiting calls with the default long wait, for {WINDOW:?} ...");
     let after = defaults.long_wait_after.as_millis() as u64;
     let waiting = Waiting::start(h, "lw", n, after, None).await;
+    let rss_start_mb = rss_kib(&bridge, "VmRSS:") as f64 / 1024.0;
     let rates = requests_over(&metrics, WINDOW).await;
     let rss_mb = rss_kib(&bridge, "VmRSS:") as f64 / 1024.0;
     let release_s = waiting.release(h).await;
@@ -88,6 +89,11 @@ pub async fn run(h: &Harness, report: &mut Report, n: usize) {
         None,
     );
     report.value(&format!("waiting_{n}_rss_mb"), rss_mb, Some((64.0, true)));
+    report.value(
+        &format!("waiting_{n}_rss_mb_at_window_start"),
+        rss_start_mb,
+        None,
+    );
     report.value(
         &format!("waiting_{n}_peak_rss_mb"),
         rss_kib(&bridge, "VmHWM:") as f64 / 1024.0,
