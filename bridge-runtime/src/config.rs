@@ -19,7 +19,7 @@
 //!
 //! Environment variables add clusters or override a file's fields, one cluster at a time:
 //! `TEMPORAL_BRIDGE_CLUSTER_<NAME>_ADDRESS`, `..._NAMESPACE`, `..._PROFILE`,
-//! `..._CONFIG_FILE` and `..._API_KEY`, where `<NAME>` is the cluster name in upper case. The SDK's own
+//! `..._CONFIG_FILE`, `..._API_KEY` and `..._CONNECTION`, where `<NAME>` is the cluster name in upper case. The SDK's own
 //! `TEMPORAL_ADDRESS` and `TEMPORAL_NAMESPACE` are deliberately ignored: they describe one
 //! cluster, and letting them apply to every cluster of a bridge would silently point all of them
 //! at the same server.
@@ -72,6 +72,22 @@ pub struct ClusterConfig {
     /// treated as secrets.
     #[serde(default)]
     pub grpc_meta: BTreeMap<String, Secret>,
+    /// Another cluster of the pool whose connection this entry shares, with a namespace of its
+    /// own: two namespaces of one server, one connection. Such an entry sets `namespace` and
+    /// nothing that belongs to a connection (`address`, `profile`, `config_file`, `api_key`,
+    /// `tls`, `grpc_meta`).
+    ///
+    /// ```toml
+    /// [clusters.b]
+    /// address = "eu.temporal.internal:7233"
+    /// namespace = "fulfillment"
+    ///
+    /// [clusters.b-billing]
+    /// connection = "b"
+    /// namespace = "billing"
+    /// ```
+    #[serde(default)]
+    pub connection: Option<String>,
 }
 
 /// TLS settings of a cluster, with the field names of a `temporal.toml` profile's `tls` table.
@@ -185,6 +201,36 @@ impl PoolConfig {
             validate_name(name, origin)?;
             cluster.validate(name, origin)?;
         }
+        self.validate_connections(origin)
+    }
+
+    /// Each `connection` names a cluster of the pool that has a connection of its own.
+    fn validate_connections(&self, origin: &str) -> Result<(), ConfigError> {
+        for (name, cluster) in &self.clusters {
+            let Some(shared) = &cluster.connection else {
+                continue;
+            };
+            let err = |message: String| ConfigError::Cluster {
+                cluster: name.to_owned(),
+                origin: origin.to_owned(),
+                message,
+            };
+            match self.clusters.get(shared) {
+                None => {
+                    let known = self.clusters.keys().cloned().collect::<Vec<_>>().join(", ");
+                    return Err(err(format!(
+                        "`connection = \"{shared}\"` names no cluster; the pool has: {known}"
+                    )));
+                }
+                Some(other) if other.connection.is_some() => {
+                    return Err(err(format!(
+                        "`connection = \"{shared}\"` names a cluster that shares a connection \
+                         itself; name the cluster that owns it"
+                    )));
+                }
+                Some(_) => {}
+            }
+        }
         Ok(())
     }
 
@@ -207,6 +253,7 @@ impl PoolConfig {
                 "_ADDRESS",
                 "_NAMESPACE",
                 "_PROFILE",
+                "_CONNECTION",
             ]
             .iter()
             .find_map(|f| rest.strip_suffix(f).map(|n| (n, *f)))
@@ -214,8 +261,8 @@ impl PoolConfig {
                 cluster: rest.to_lowercase(),
                 origin: origin.to_owned(),
                 message: format!(
-                    "`{key}` must end in _ADDRESS, _NAMESPACE, _PROFILE, _CONFIG_FILE \
-                         or _API_KEY"
+                    "`{key}` must end in _ADDRESS, _NAMESPACE, _PROFILE, _CONFIG_FILE, \
+                         _API_KEY or _CONNECTION"
                 ),
             })?;
             let name = name.to_lowercase();
@@ -226,13 +273,14 @@ impl PoolConfig {
                 "_NAMESPACE" => entry.namespace = Some(value),
                 "_PROFILE" => entry.profile = Some(value),
                 "_API_KEY" => entry.api_key = Some(Secret::new(value)),
+                "_CONNECTION" => entry.connection = Some(value.to_lowercase()),
                 _ => entry.config_file = Some(PathBuf::from(value)),
             }
         }
         for (name, cluster) in &self.clusters {
             cluster.validate(name, origin)?;
         }
-        Ok(())
+        self.validate_connections(origin)
     }
 }
 
@@ -243,6 +291,9 @@ impl ClusterConfig {
             origin: origin.to_owned(),
             message,
         };
+        if self.connection.is_some() {
+            return self.validate_shared(name, origin);
+        }
         match (&self.address, &self.profile) {
             (None, None) => return Err(err("needs `address` or `profile`".to_owned())),
             (Some(a), _) if a.trim().is_empty() => {
@@ -265,6 +316,40 @@ impl ClusterConfig {
             tls.validate().map_err(err)?;
         }
         Ok(())
+    }
+
+    /// An entry that shares another's connection names its namespace and nothing else.
+    fn validate_shared(&self, name: &str, origin: &str) -> Result<(), ConfigError> {
+        let err = |message: String| ConfigError::Cluster {
+            cluster: name.to_owned(),
+            origin: origin.to_owned(),
+            message,
+        };
+        let shared = self.connection.as_deref().unwrap_or_default();
+        if shared == name {
+            return Err(err("`connection` names the cluster itself".to_owned()));
+        }
+        let connection_keys = [
+            ("address", self.address.is_some()),
+            ("profile", self.profile.is_some()),
+            ("config_file", self.config_file.is_some()),
+            ("api_key", self.api_key.is_some()),
+            ("tls", self.tls.is_some()),
+            ("grpc_meta", !self.grpc_meta.is_empty()),
+        ];
+        if let Some((key, _)) = connection_keys.iter().find(|(_, set)| *set) {
+            return Err(err(format!(
+                "`{key}` belongs to the connection, which this cluster shares with \
+                 `{shared}`: set it there"
+            )));
+        }
+        match &self.namespace {
+            None => Err(err(format!(
+                "shares the connection of `{shared}` and needs a `namespace` of its own"
+            ))),
+            Some(ns) if ns.trim().is_empty() => Err(err("`namespace` is empty".to_owned())),
+            Some(_) => Ok(()),
+        }
     }
 }
 
@@ -585,6 +670,51 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("without a scheme"), "{e}");
+    }
+
+    #[test]
+    fn a_cluster_shares_another_connection_under_its_own_namespace() {
+        let base = "[clusters.b]\naddress = \"b:1\"\n";
+        let c = pool(
+            &format!("{base}[clusters.b-billing]\nconnection = \"b\"\nnamespace = \"billing\"\n"),
+            "f.toml",
+        )
+        .unwrap();
+        assert_eq!(c.clusters["b-billing"].connection.as_deref(), Some("b"));
+        let cases = [
+            ("connection = \"zz\"\nnamespace = \"x\"", "names no cluster; the pool has: b, s, t"),
+            ("connection = \"s\"\nnamespace = \"x\"", "shares a connection itself"),
+            ("connection = \"b\"", "needs a `namespace` of its own"),
+            ("connection = \"b\"\nnamespace = \" \"", "`namespace` is empty"),
+            (
+                "connection = \"b\"\nnamespace = \"x\"\naddress = \"c:1\"",
+                "`address` belongs to the connection",
+            ),
+            (
+                "connection = \"b\"\nnamespace = \"x\"\n[clusters.t.tls]\n",
+                "`tls` belongs to the connection",
+            ),
+            ("connection = \"s\"\nnamespace = \"x\"", "`connection` names the cluster itself"),
+        ];
+        for (i, (entry, culprit)) in cases.into_iter().enumerate() {
+            // `s` shares `b`'s connection in every case but the self-reference.
+            let text = if i == 6 {
+                format!("{base}[clusters.s]\n{entry}\n")
+            } else {
+                format!(
+                    "{base}[clusters.s]\nconnection = \"b\"\nnamespace = \"s\"\n[clusters.t]\n{entry}\n"
+                )
+            };
+            let e = pool(&text, "f.toml").unwrap_err().to_string();
+            assert!(e.contains(culprit) && e.contains("f.toml"), "{entry}: {e}");
+        }
+        let mut c = pool(base, "f.toml").unwrap();
+        c.apply_env(vars(&[
+            ("TEMPORAL_BRIDGE_CLUSTER_B_BILLING_CONNECTION", "B"),
+            ("TEMPORAL_BRIDGE_CLUSTER_B_BILLING_NAMESPACE", "billing"),
+        ]))
+        .unwrap();
+        assert_eq!(c.clusters["b_billing"].connection.as_deref(), Some("b"));
     }
 
     #[test]

@@ -50,6 +50,7 @@ impl fmt::Debug for ClusterPool {
                         .address
                         .as_deref()
                         .or(c.config.profile.as_deref().map(|_| "<profile>"))
+                        .or(c.config.connection.as_deref())
                         .unwrap_or("?"),
                     c.config.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE)
                 ),
@@ -165,9 +166,14 @@ impl ClusterPool {
         self.names().collect::<Vec<_>>().join(", ")
     }
 
-    /// The configured address of a cluster (`None` when it comes from a profile).
+    /// The configured address of a cluster (`None` when it comes from a profile), or of the
+    /// cluster whose connection it shares.
     pub fn address(&self, cluster: &str) -> Option<&str> {
-        self.inner.get(cluster)?.config.address.as_deref()
+        let config = &self.inner.get(cluster)?.config;
+        match &config.connection {
+            Some(owner) => self.address(owner),
+            None => config.address.as_deref(),
+        }
     }
 
     /// The shared client of a cluster, connecting on first use.
@@ -183,10 +189,32 @@ impl ClusterPool {
             })?;
         entry
             .client
-            .get_or_try_init(|| connect(cluster, &entry.config))
+            .get_or_try_init(|| async {
+                match &entry.config.connection {
+                    // Validated: the owner is in the pool and owns its connection.
+                    Some(owner) => {
+                        let owner = Box::pin(self.client(owner)).await?;
+                        share(cluster, &owner, &entry.config)
+                    }
+                    None => connect(cluster, &entry.config).await,
+                }
+            })
             .await
             .cloned()
     }
+}
+
+/// A client of `config`'s namespace over the connection of `owner` (a cluster's `connection`).
+fn share(name: &str, owner: &Client, config: &ClusterConfig) -> Result<Client, PoolError> {
+    let namespace = config.namespace.clone().unwrap_or_default();
+    Client::new(
+        owner.connection().clone(),
+        ClientOptions::new(namespace).build(),
+    )
+    .map_err(|e| PoolError::Invalid {
+        cluster: name.to_owned(),
+        message: e.to_string(),
+    })
 }
 
 async fn connect(name: &str, config: &ClusterConfig) -> Result<Client, PoolError> {
@@ -398,6 +426,27 @@ mod tests {
                 .to_string();
             assert!(e.contains(culprit) && e.contains(name), "{e}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_shared_connection_is_the_owner_s_address_and_its_errors() {
+        let pool = ClusterPool::builder()
+            .cluster("b", "127.0.0.1:1", "default")
+            .cluster_config(
+                "b-billing",
+                ClusterConfig {
+                    connection: Some("b".into()),
+                    namespace: Some("billing".into()),
+                    ..Default::default()
+                },
+            )
+            .build()
+            .unwrap();
+        assert_eq!(pool.address("b-billing"), Some("127.0.0.1:1"));
+        // The connection is the owner's: its failure names the owner and its address.
+        let e = pool.client("b-billing").await.unwrap_err().to_string();
+        assert!(e.contains("`b`") && e.contains("127.0.0.1:1"), "{e}");
+        assert!(format!("{pool:?}").contains("b-billing"));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! workflows on cluster A, and helpers that start real clusters, workers and bridge processes.
 
 pub mod http;
+pub mod regions;
 pub mod tls;
 
 use bridge_runtime::{

@@ -38,6 +38,7 @@ pub struct FaultProxy {
     address: String,
     held: Arc<watch::Sender<bool>>,
     held_bytes: Arc<AtomicU64>,
+    accepted: Arc<AtomicU64>,
     accept: tokio::task::JoinHandle<()>,
 }
 
@@ -51,10 +52,13 @@ impl FaultProxy {
         let upstream = upstream.to_owned();
         let state = held.clone();
         let counter = held_bytes.clone();
+        let accepted = Arc::new(AtomicU64::new(0));
+        let accepted_count = accepted.clone();
         let accept = tokio::spawn(async move {
             // Owned here, so that aborting this task closes every connection.
             let mut connections = JoinSet::new();
             while let Ok((client, _)) = listener.accept().await {
+                accepted_count.fetch_add(1, Ordering::SeqCst);
                 let Ok(server) = TcpStream::connect(&upstream).await else {
                     continue; // the client sees its connection closed, as with a dead server
                 };
@@ -69,8 +73,14 @@ impl FaultProxy {
             address,
             held,
             held_bytes,
+            accepted,
             accept,
         })
+    }
+
+    /// Connections accepted so far: how many a process opened to the upstream through it.
+    pub fn connections(&self) -> u64 {
+        self.accepted.load(Ordering::SeqCst)
     }
 
     /// `127.0.0.1:port` to connect to instead of the upstream.
