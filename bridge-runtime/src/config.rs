@@ -682,10 +682,19 @@ mod tests {
         .unwrap();
         assert_eq!(c.clusters["b-billing"].connection.as_deref(), Some("b"));
         let cases = [
-            ("connection = \"zz\"\nnamespace = \"x\"", "names no cluster; the pool has: b, s, t"),
-            ("connection = \"s\"\nnamespace = \"x\"", "shares a connection itself"),
+            (
+                "connection = \"zz\"\nnamespace = \"x\"",
+                "names no cluster; the pool has: b, s, t",
+            ),
+            (
+                "connection = \"s\"\nnamespace = \"x\"",
+                "shares a connection itself",
+            ),
             ("connection = \"b\"", "needs a `namespace` of its own"),
-            ("connection = \"b\"\nnamespace = \" \"", "`namespace` is empty"),
+            (
+                "connection = \"b\"\nnamespace = \" \"",
+                "`namespace` is empty",
+            ),
             (
                 "connection = \"b\"\nnamespace = \"x\"\naddress = \"c:1\"",
                 "`address` belongs to the connection",
@@ -694,7 +703,10 @@ mod tests {
                 "connection = \"b\"\nnamespace = \"x\"\n[clusters.t.tls]\n",
                 "`tls` belongs to the connection",
             ),
-            ("connection = \"s\"\nnamespace = \"x\"", "`connection` names the cluster itself"),
+            (
+                "connection = \"s\"\nnamespace = \"x\"",
+                "`connection` names the cluster itself",
+            ),
         ];
         for (i, (entry, culprit)) in cases.into_iter().enumerate() {
             // `s` shares `b`'s connection in every case but the self-reference.

@@ -146,11 +146,8 @@ impl RegionsHarness {
             async move { pool.client(name).await.expect(name) }
         };
         let (a, b, c) = (client("a").await, client("b").await, client("c").await);
-        let b_billing = Client::new(
-            b.connection().clone(),
-            ClientOptions::new(BILLING).build(),
-        )
-        .expect("client of b's billing namespace");
+        let b_billing = Client::new(b.connection().clone(), ClientOptions::new(BILLING).build())
+            .expect("client of b's billing namespace");
         let options = || temporalio_sdk::WorkerOptions::new(REGIONS_QUEUE);
         let workers = vec![
             WorkerThread::sdk(
@@ -205,7 +202,13 @@ impl RegionsHarness {
     /// A bridge configuration file (`regions-{name}.toml` in the test kit's directory) polling
     /// `source`, with every cluster, `b-billing` sharing `b`'s connection, `b` at `b_address`
     /// (e.g. a proxy's), and `extra` appended (e.g. `health_address = "…"`).
-    pub fn config(&self, name: &str, source: &str, b_address: &str, extra: &str) -> std::path::PathBuf {
+    pub fn config(
+        &self,
+        name: &str,
+        source: &str,
+        b_address: &str,
+        extra: &str,
+    ) -> std::path::PathBuf {
         let server = |n: &str| self.clusters.server(n).address().to_owned();
         let text = format!(
             "source = \"{source}\"\n{extra}\n\

@@ -13,7 +13,9 @@ use std::{
 };
 use temporal_bridge_tests::{
     Echo, GateWorkflow, describe, http,
-    regions::{ChainCallerWorkflow, REGIONS_QUEUE, RegionsBridge, RegionsCallerWorkflow, RegionsHarness},
+    regions::{
+        ChainCallerWorkflow, REGIONS_QUEUE, RegionsBridge, RegionsCallerWorkflow, RegionsHarness,
+    },
     result_of, status_of, try_describe,
 };
 use temporalio_client::{Client, WorkflowCancelOptions, WorkflowStartOptions};
@@ -86,7 +88,9 @@ async fn remote_id_of_call(
 async fn wait_status(client: &Client, workflow_id: &str, status: WorkflowExecutionStatus) {
     let deadline = Instant::now() + STEP;
     loop {
-        let now = try_describe(client, workflow_id).await.map(|d| status_of(&d));
+        let now = try_describe(client, workflow_id)
+            .await
+            .map(|d| status_of(&d));
         if now == Some(status) {
             return;
         }
@@ -134,9 +138,8 @@ async fn one_bridge_serves_two_clusters_and_two_namespaces_of_one_over_one_conne
     }
 
     let id = "several-destinations";
-    let handle = h
-        .a
-        .start_workflow(
+    let handle =
+        h.a.start_workflow(
             RegionsCallerWorkflow::run,
             "t".to_owned(),
             WorkflowStartOptions::new(REGIONS_QUEUE, id).build(),
@@ -160,10 +163,22 @@ async fn one_bridge_serves_two_clusters_and_two_namespaces_of_one_over_one_conne
         );
     }
     // Not in the other namespace of B.
-    assert!(try_describe(&h.b, &echoes[2].remote_workflow_id).await.is_none());
-    assert!(try_describe(&h.b_billing, &echoes[0].remote_workflow_id).await.is_none());
+    assert!(
+        try_describe(&h.b, &echoes[2].remote_workflow_id)
+            .await
+            .is_none()
+    );
+    assert!(
+        try_describe(&h.b_billing, &echoes[0].remote_workflow_id)
+            .await
+            .is_none()
+    );
     // `b` and `b-billing` share one connection: the bridge opened one to B.
-    assert_eq!(proxy.connections(), 1, "one connection to B for both namespaces");
+    assert_eq!(
+        proxy.connections(),
+        1,
+        "one connection to B for both namespaces"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -208,8 +223,16 @@ async fn a_chain_a_to_b_to_c_returns_survives_its_second_bridge_and_cancels_end_
 
     let (one, one_run) = start_chain("chain-one").await;
     let (hop1, hop2) = hops("chain-one", one_run.clone()).await;
-    assert!(hop1.starts_with(&format!("Regions.relay/a/default/chain-one/{one_run}/")), "{hop1}");
-    assert!(hop2.starts_with(&format!("Regions.gate_c/b/default/{hop1}/")), "{hop2}");
+    assert!(
+        hop1.starts_with(&format!("Regions.relay/a/default/chain-one/{one_run}/")),
+        "{hop1}"
+    );
+    // The relay's id is one component of the second hop's: its `/` are escaped.
+    let relay_component = hop1.replace('/', "%2F");
+    assert!(
+        hop2.starts_with(&format!("Regions.gate_c/b/default/{relay_component}/")),
+        "{hop2}"
+    );
     wait_status(&h.c, &hop2, WorkflowExecutionStatus::Running).await;
 
     // The fault's phase: bridge BC holds the second hop (attempt 1) while C's gate is closed.
@@ -222,7 +245,10 @@ async fn a_chain_a_to_b_to_c_returns_survives_its_second_bridge_and_cancels_end_
     let deadline = Instant::now() + STEP;
     while !matches!(call_state(&h.b, &hop1).await, Some((PendingActivityState::Started, n)) if n >= 2)
     {
-        assert!(Instant::now() < deadline, "bridge BC's call was not taken over");
+        assert!(
+            Instant::now() < deadline,
+            "bridge BC's call was not taken over"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(
