@@ -1840,3 +1840,59 @@ pub fn init_logging() {
         .with_test_writer()
         .try_init();
 }
+
+/// Installs the global OpenTelemetry tracer provider that the SDK's plugin traces with, with its
+/// workflow-safe id generator.
+pub fn install_tracer_provider() {
+    opentelemetry::global::set_tracer_provider(
+        opentelemetry_sdk::trace::SdkTracerProvider::builder()
+            .with_id_generator(temporalio_sdk::opentelemetry::WorkflowIdGenerator::default())
+            .build(),
+    );
+}
+
+/// The SDK's OpenTelemetry worker plugin: a worker with it continues the trace context of each
+/// workflow it runs, and puts it in the header of each activity the workflow schedules.
+pub fn tracing_plugin() -> temporalio_sdk::plugins::SimplePlugin {
+    temporalio_sdk::opentelemetry::OpenTelemetryPlugin::builder().build()
+}
+
+/// Which history event's header [`trace_id_in`] reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TracedEvent {
+    /// The workflow's start.
+    Started,
+    /// The first activity it scheduled (a bridged call's).
+    ActivityScheduled,
+}
+
+/// The trace id in the `_tracer-data` header (`{"traceparent": "00-<trace id>-…"}`) of an event
+/// of `workflow_id`'s run `run_id` (empty: the latest), read from its history.
+pub async fn trace_id_in(
+    client: &Client,
+    workflow_id: &str,
+    run_id: &str,
+    event: TracedEvent,
+) -> Option<String> {
+    use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
+    let events = bridge_runtime::testing::history(client, workflow_id, run_id)
+        .await
+        .unwrap_or_else(|e| panic!("history of {workflow_id}: {e}"));
+    let header = events
+        .into_iter()
+        .find_map(|e| match (e.attributes, event) {
+            (
+                Some(Attributes::WorkflowExecutionStartedEventAttributes(a)),
+                TracedEvent::Started,
+            ) => a.header,
+            (
+                Some(Attributes::ActivityTaskScheduledEventAttributes(a)),
+                TracedEvent::ActivityScheduled,
+            ) => a.header,
+            _ => None,
+        })?;
+    let payload = header.fields.get("_tracer-data")?;
+    let carrier: serde_json::Value = serde_json::from_slice(&payload.data).ok()?;
+    let traceparent = carrier["traceparent"].as_str()?;
+    traceparent.split('-').nth(1).map(str::to_owned)
+}

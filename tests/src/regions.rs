@@ -2,7 +2,9 @@
 //! namespace, `billing`), one contract whose methods reach `b`, `c` and `b`'s `billing`
 //! namespace, and a chain of two bridges, A → B → C.
 
-use crate::{Echo, EchoWorkflow, GateWorkflow, init_logging};
+use crate::{
+    Echo, EchoWorkflow, GateWorkflow, init_logging, install_tracer_provider, tracing_plugin,
+};
 use bridge_runtime::{
     BridgeError,
     prelude::*,
@@ -118,7 +120,8 @@ impl RelayWorkflow {
 
 /// Clusters `a`, `b` and `c`, each with the [`BILLING`] namespace, and their workers:
 /// the callers on A, the echo and the relay on B (both namespaces), the echo and the gate on C.
-/// The bridges are the test's to start.
+/// The workers of A and B trace with the SDK's OpenTelemetry plugin, so that the chain's trace
+/// context travels from A through B to C. The bridges are the test's to start.
 pub struct RegionsHarness {
     /// The clusters, stopped on drop.
     pub clusters: LocalClusters,
@@ -137,6 +140,7 @@ impl RegionsHarness {
     /// Starts the clusters and the workers.
     pub async fn start() -> Self {
         init_logging();
+        install_tracer_provider();
         let clusters = LocalClusters::start_with_args(&["a", "b", "c"], &BILLING_SERVER_ARGS)
             .await
             .expect("start clusters");
@@ -158,6 +162,7 @@ impl RegionsHarness {
                     .unwrap()
                     .register_workflow::<ChainCallerWorkflow>()
                     .unwrap()
+                    .worker_plugin(tracing_plugin())
                     .build(),
             ),
             WorkerThread::sdk(
@@ -168,6 +173,7 @@ impl RegionsHarness {
                     .unwrap()
                     .register_workflow::<RelayWorkflow>()
                     .unwrap()
+                    .worker_plugin(tracing_plugin())
                     .build(),
             ),
             WorkerThread::sdk(

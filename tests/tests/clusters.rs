@@ -12,11 +12,11 @@ use std::{
     time::{Duration, Instant},
 };
 use temporal_bridge_tests::{
-    Echo, GateWorkflow, describe, http,
+    Echo, GateWorkflow, TracedEvent, describe, http,
     regions::{
         ChainCallerWorkflow, REGIONS_QUEUE, RegionsBridge, RegionsCallerWorkflow, RegionsHarness,
     },
-    result_of, status_of, try_describe,
+    result_of, status_of, trace_id_in, try_describe,
 };
 use temporalio_client::{Client, WorkflowCancelOptions, WorkflowStartOptions};
 use temporalio_common::protos::temporal::api::enums::v1::{
@@ -263,6 +263,48 @@ async fn a_chain_a_to_b_to_c_returns_survives_its_second_bridge_and_cancels_end_
     assert_eq!(result_of(&one).await, "relayed opened chain-one");
     assert_eq!(count_executions(&h.c, &hop2).await.unwrap(), 1);
     assert_eq!(count_executions(&h.b, &hop1).await.unwrap(), 1);
+
+    // One trace: A's call, B's start and B's call, and C's start carry the same trace id.
+    let trace = |client: Client, id: String, run: String, event: TracedEvent| async move {
+        trace_id_in(&client, &id, &run, event)
+            .await
+            .unwrap_or_else(|| panic!("{event:?} of {id} carries trace context"))
+    };
+    let ids = [
+        trace(
+            h.a.clone(),
+            "chain-one".into(),
+            one_run,
+            TracedEvent::ActivityScheduled,
+        )
+        .await,
+        trace(
+            h.b.clone(),
+            hop1.clone(),
+            String::new(),
+            TracedEvent::Started,
+        )
+        .await,
+        trace(
+            h.b.clone(),
+            hop1.clone(),
+            String::new(),
+            TracedEvent::ActivityScheduled,
+        )
+        .await,
+        trace(
+            h.c.clone(),
+            hop2.clone(),
+            String::new(),
+            TracedEvent::Started,
+        )
+        .await,
+    ];
+    assert!(ids[0].chars().any(|c| c != '0'), "a real trace id: {ids:?}");
+    assert!(
+        ids.iter().all(|id| *id == ids[0]),
+        "one trace on A, B and C: {ids:?}"
+    );
 
     // Cancelling A's workflow cancels B's, which cancels C's.
     let (two, two_run) = start_chain("chain-two").await;

@@ -7,7 +7,7 @@ use temporal_bridge_tests::http::{free_address, get, sample, scrape, wait_for};
 use temporal_bridge_tests::tls::{Pki, TlsProxy};
 use temporal_bridge_tests::{
     A_QUEUE, EchoCallerWorkflow, FailCallerWorkflow, Harness, ProbeBridge, SleepCallerWorkflow,
-    result_of, run_on_a,
+    TracedEvent, install_tracer_provider, result_of, run_on_a, trace_id_in, tracing_plugin,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -444,27 +444,12 @@ async fn tls_mtls_and_api_keys_through_nginx_work_and_wrong_credentials_are_name
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// The trace id in a `_tracer-data` header payload (`{"traceparent": "00-<trace id>-…"}`).
-fn trace_id(
-    header: Option<&temporalio_common::protos::temporal::api::common::v1::Header>,
-) -> Option<String> {
-    let payload = header?.fields.get("_tracer-data")?;
-    let carrier: serde_json::Value = serde_json::from_slice(&payload.data).ok()?;
-    let traceparent = carrier["traceparent"].as_str()?;
-    traceparent.split('-').nth(1).map(str::to_owned)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn trace_context_of_a_workflow_on_a_reaches_the_remote_start_on_b() {
-    use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
     let h = Harness::start().await;
     // A caller worker with the SDK's OpenTelemetry plugin, which puts the trace context of each
     // activity it schedules in the `_tracer-data` header.
-    opentelemetry::global::set_tracer_provider(
-        opentelemetry_sdk::trace::SdkTracerProvider::builder()
-            .with_id_generator(temporalio_sdk::opentelemetry::WorkflowIdGenerator::default())
-            .build(),
-    );
+    install_tracer_provider();
     let traced_queue = "probe-a-traced";
     let _traced = WorkerThread::sdk(
         "traced-a",
@@ -472,7 +457,7 @@ async fn trace_context_of_a_workflow_on_a_reaches_the_remote_start_on_b() {
         temporalio_sdk::WorkerOptions::new(traced_queue)
             .register_workflow::<EchoCallerWorkflow>()
             .unwrap()
-            .worker_plugin(temporalio_sdk::opentelemetry::OpenTelemetryPlugin::builder().build())
+            .worker_plugin(tracing_plugin())
             .build(),
     );
     let _bridge = h.in_process_bridge();
@@ -487,28 +472,17 @@ async fn trace_context_of_a_workflow_on_a_reaches_the_remote_start_on_b() {
     let run_id = handle.run_id().unwrap().to_owned();
     let echoes = result_of(&handle).await;
 
-    let on_a = bridge_runtime::testing::history(&h.a, "traced", &run_id)
+    let on_a = trace_id_in(&h.a, "traced", &run_id, TracedEvent::ActivityScheduled)
         .await
-        .unwrap()
-        .into_iter()
-        .find_map(|e| match e.attributes {
-            Some(Attributes::ActivityTaskScheduledEventAttributes(a)) => {
-                trace_id(a.header.as_ref())
-            }
-            _ => None,
-        })
         .expect("the bridge activity carries the caller's trace context");
-    let on_b = bridge_runtime::testing::history(&h.b, &echoes[0].remote_workflow_id, "")
-        .await
-        .unwrap()
-        .into_iter()
-        .find_map(|e| match e.attributes {
-            Some(Attributes::WorkflowExecutionStartedEventAttributes(a)) => {
-                trace_id(a.header.as_ref())
-            }
-            _ => None,
-        })
-        .expect("the remote workflow's start carries trace context");
+    let on_b = trace_id_in(
+        &h.b,
+        &echoes[0].remote_workflow_id,
+        "",
+        TracedEvent::Started,
+    )
+    .await
+    .expect("the remote workflow's start carries trace context");
     assert!(on_a.chars().any(|c| c != '0'), "a real trace id: {on_a}");
     assert_eq!(on_a, on_b, "one trace spans both clusters");
 }
