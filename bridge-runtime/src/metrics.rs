@@ -13,6 +13,10 @@
 //! | `temporal_bridge_throttled` | up-down counter: calls waiting now for a limit (`[limits]`, `starts_per_second`, `max_in_flight`) | `method`, `destination_cluster` |
 //! | `temporal_bridge_handed_over` | counter: calls handed over to a long wait (`long_wait_after`) | `method`, `destination_cluster` |
 //! | `temporal_bridge_refused` | counter: calls the gateway refused | `method`, `destination_cluster`, `reason` (`not_owned`, `id_not_allowed`, `target_not_allowed`) |
+//!
+//! Every series of a bridge's endpoint, the SDK's included, also has the label `source_cluster`
+//! ([`SOURCE_LABEL`]): the cluster the bridge polls, so that bridges of several directions share
+//! one dashboard.
 
 use crate::spec::MethodSpec;
 use std::{sync::Arc, time::Duration};
@@ -20,6 +24,9 @@ use temporalio_common::telemetry::metrics::{
     CoreMeter, Counter, HistogramDuration, MetricAttributes, MetricKeyValue, MetricParameters,
     NewAttributes, NoOpCoreMeter, UpDownCounter,
 };
+
+/// The label on every series of a bridge's metrics endpoint that names its source cluster.
+pub const SOURCE_LABEL: &str = "source_cluster";
 
 /// Instruments of one bridge worker.
 pub(crate) struct BridgeMetrics {

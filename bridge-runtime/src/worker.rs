@@ -2,7 +2,7 @@
 
 use crate::config::BridgeConfig;
 use crate::health::{HealthState, Phase};
-use crate::metrics::BridgeMetrics;
+use crate::metrics::{BridgeMetrics, SOURCE_LABEL};
 use crate::{
     activity::{BridgeShared, MethodHost},
     error::{ConfigError, WorkerError},
@@ -351,6 +351,9 @@ impl BridgeWorker {
                 let exporter = start_prometheus_metric_exporter(
                     PrometheusExporterOptions::builder()
                         .socket_addr(address)
+                        // Every series, the SDK's and the bridge's, names the polled cluster,
+                        // so that one dashboard reads the bridges of every direction.
+                        .global_tags([(SOURCE_LABEL.to_owned(), self.source.clone())].into())
                         .build(),
                 )
                 .map_err(|e| WorkerError::Setting(format!("metrics endpoint on {address}: {e}")))?;

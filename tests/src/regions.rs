@@ -58,6 +58,47 @@ pub trait Regions {
     async fn gate_c(label: String) -> String;
 }
 
+/// Both directions between two clusters: one contract, one bridge deployment per source
+/// (`examples/two-region.toml`).
+#[bridge]
+pub trait TwoWay {
+    /// `EchoWorkflow` on cluster `b`, called from `a`.
+    #[remote_workflow(cluster = "b", queue = "regions", workflow = "EchoWorkflow")]
+    async fn to_b(tag: String) -> Echo;
+
+    /// `EchoWorkflow` on cluster `a`, called from `b`.
+    #[remote_workflow(cluster = "a", queue = "regions", workflow = "EchoWorkflow")]
+    async fn to_a(tag: String) -> Echo;
+}
+
+/// On A: calls [`TwoWay::to_b`].
+#[workflow]
+#[derive(Default)]
+pub struct ToBCallerWorkflow;
+
+#[workflow_methods]
+impl ToBCallerWorkflow {
+    /// Run.
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, tag: String) -> WorkflowResult<Echo> {
+        Ok(TwoWayCaller::to_b(ctx, tag).await?)
+    }
+}
+
+/// On B: calls [`TwoWay::to_a`].
+#[workflow]
+#[derive(Default)]
+pub struct ToACallerWorkflow;
+
+#[workflow_methods]
+impl ToACallerWorkflow {
+    /// Run.
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, tag: String) -> WorkflowResult<Echo> {
+        Ok(TwoWayCaller::to_a(ctx, tag).await?)
+    }
+}
+
 /// A call that was cancelled ends its workflow as cancelled, so that a cancellation travels
 /// down a chain and each hop's status says what happened; any other error fails it.
 fn cancelled_or_failed(e: BridgeError) -> WorkflowTermination {
@@ -119,7 +160,8 @@ impl RelayWorkflow {
 }
 
 /// Clusters `a`, `b` and `c`, each with the [`BILLING`] namespace, and their workers:
-/// the callers on A, the echo and the relay on B (both namespaces), the echo and the gate on C.
+/// the callers and an echo on A, the echo, the relay and a caller on B (the echo in both
+/// namespaces), the echo and the gate on C.
 /// The workers of A and B trace with the SDK's OpenTelemetry plugin, so that the chain's trace
 /// context travels from A through B to C. The bridges are the test's to start.
 pub struct RegionsHarness {
@@ -162,6 +204,10 @@ impl RegionsHarness {
                     .unwrap()
                     .register_workflow::<ChainCallerWorkflow>()
                     .unwrap()
+                    .register_workflow::<ToBCallerWorkflow>()
+                    .unwrap()
+                    .register_workflow::<EchoWorkflow>()
+                    .unwrap()
                     .worker_plugin(tracing_plugin())
                     .build(),
             ),
@@ -172,6 +218,8 @@ impl RegionsHarness {
                     .register_workflow::<EchoWorkflow>()
                     .unwrap()
                     .register_workflow::<RelayWorkflow>()
+                    .unwrap()
+                    .register_workflow::<ToACallerWorkflow>()
                     .unwrap()
                     .worker_plugin(tracing_plugin())
                     .build(),

@@ -1,6 +1,6 @@
 //! Several clusters: one bridge serving several destinations and two namespaces of one cluster
-//! over one connection, and a chain of two bridges, A → B → C, on three real local clusters with
-//! real bridge processes.
+//! over one connection, a chain of two bridges, A → B → C, and both directions between two
+//! clusters from one configuration file, on three real local clusters with real bridge processes.
 
 use bridge_runtime::{
     ids::{CallSite, DEFAULT_MAX_ID_LEN, finalize_id},
@@ -15,6 +15,7 @@ use temporal_bridge_tests::{
     Echo, GateWorkflow, TracedEvent, describe, http,
     regions::{
         ChainCallerWorkflow, REGIONS_QUEUE, RegionsBridge, RegionsCallerWorkflow, RegionsHarness,
+        ToACallerWorkflow, ToBCallerWorkflow,
     },
     result_of, status_of, trace_id_in, try_describe,
 };
@@ -24,6 +25,7 @@ use temporalio_common::protos::temporal::api::enums::v1::{
 };
 
 const REGIONS_BRIDGE: &str = env!("CARGO_BIN_EXE_regions-bridge");
+const TWO_REGION_BRIDGE: &str = env!("CARGO_BIN_EXE_two-region-bridge");
 /// How long a step of a test may take before it fails; generous, so that only a call that
 /// never arrives fails it.
 const STEP: Duration = Duration::from_secs(90);
@@ -324,4 +326,106 @@ async fn a_chain_a_to_b_to_c_returns_survives_its_second_bridge_and_cancels_end_
     let on_c = requested.elapsed();
     eprintln!("chain cancelled: A after {on_a:?}, B after {on_b:?}, C after {on_c:?}");
     drop(bc);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_directions_run_from_the_two_region_example_with_a_bridge_per_source() {
+    let h = RegionsHarness::start().await;
+    // `examples/two-region.toml` as written, deployed twice: the environment picks each
+    // deployment's source and points the clusters and endpoints at this test's.
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/two-region.toml");
+    let bridge = |source: &str| {
+        let (health, metrics) = (http::free_address(), http::free_address());
+        let log = std::env::temp_dir().join(format!(
+            "bridge-two-region-{source}-{}.log",
+            std::process::id()
+        ));
+        let log = std::fs::File::create(log).expect("bridge log");
+        let process = ChildGuard::spawn(
+            Command::new(TWO_REGION_BRIDGE)
+                .arg("--config")
+                .arg(config)
+                .env("TEMPORAL_BRIDGE_SOURCE", source)
+                .env("TEMPORAL_BRIDGE_HEALTH_ADDRESS", &health)
+                .env("TEMPORAL_BRIDGE_METRICS_ADDRESS", &metrics)
+                .envs(h.clusters.env_vars())
+                .env("RUST_LOG", "warn")
+                .stdout(log.try_clone().expect("clone log"))
+                .stderr(log),
+        )
+        .expect("spawn two-region-bridge");
+        (process, health, metrics)
+    };
+    let (_from_a, health_a, metrics_a) = bridge("a");
+    let (_from_b, health_b, metrics_b) = bridge("b");
+    let ready_a = http::wait_for(&health_a, "/readyz", 200).await;
+    let ready_b = http::wait_for(&health_b, "/readyz", 200).await;
+    assert!(
+        ready_a.contains("source cluster `a`: ok")
+            && ready_a.contains("destination cluster `b`: ok"),
+        "{ready_a}"
+    );
+    assert!(
+        ready_b.contains("source cluster `b`: ok")
+            && ready_b.contains("destination cluster `a`: ok"),
+        "{ready_b}"
+    );
+
+    let to_b =
+        h.a.start_workflow(
+            ToBCallerWorkflow::run,
+            "east".to_owned(),
+            WorkflowStartOptions::new(REGIONS_QUEUE, "to-b").build(),
+        )
+        .await
+        .expect("start on A");
+    let to_a =
+        h.b.start_workflow(
+            ToACallerWorkflow::run,
+            "west".to_owned(),
+            WorkflowStartOptions::new(REGIONS_QUEUE, "to-a").build(),
+        )
+        .await
+        .expect("start on B");
+    let (east, west) = (result_of(&to_b).await, result_of(&to_a).await);
+    assert_eq!(east.tag, "east");
+    assert!(
+        east.remote_workflow_id
+            .starts_with("TwoWay.to_b/a/default/to-b/"),
+        "{east:?}"
+    );
+    assert_eq!(
+        status_of(&describe(&h.b, &east.remote_workflow_id).await),
+        WorkflowExecutionStatus::Completed
+    );
+    assert_eq!(west.tag, "west");
+    assert!(
+        west.remote_workflow_id
+            .starts_with("TwoWay.to_a/b/default/to-a/"),
+        "{west:?}"
+    );
+    assert_eq!(
+        status_of(&describe(&h.a, &west.remote_workflow_id).await),
+        WorkflowExecutionStatus::Completed
+    );
+
+    // Each deployment carried its own direction, and says so in its metrics.
+    let calls = |text: &str, method: &str, source: &str| {
+        http::sample(
+            text,
+            "temporal_bridge_call_latency_count",
+            &[
+                &format!("method=\"{method}\""),
+                &format!("source_cluster=\"{source}\""),
+            ],
+        )
+    };
+    let (from_a, from_b) = (
+        http::scrape(&metrics_a).await,
+        http::scrape(&metrics_b).await,
+    );
+    assert_eq!(calls(&from_a, "TwoWay.to_b", "a"), Some(1.0), "{from_a}");
+    assert_eq!(calls(&from_a, "TwoWay.to_a", "a"), None, "{from_a}");
+    assert_eq!(calls(&from_b, "TwoWay.to_a", "b"), Some(1.0), "{from_b}");
+    assert_eq!(calls(&from_b, "TwoWay.to_b", "b"), None, "{from_b}");
 }

@@ -42,11 +42,12 @@ async fn the_metrics_endpoint_serves_sdk_and_bridge_metrics_that_move_with_calls
     let after = scrape(&address).await;
 
     let echo = ["method=\"Probe.echo\"", "destination_cluster=\"b\""];
+    // Every series names the bridge's source cluster.
     let ok_calls = |text: &str| {
         sample(
             text,
             "temporal_bridge_call_latency_count",
-            &[echo[0], echo[1], "outcome=\"ok\""],
+            &[echo[0], echo[1], "outcome=\"ok\"", "source_cluster=\"a\""],
         )
         .unwrap_or(0.0)
     };
