@@ -1526,6 +1526,44 @@ impl Harness {
         }
     }
 
+    /// The identities (`pid@host`, the SDK's default) of the workers that polled A's bridge
+    /// queue for activities lately, as A's `DescribeTaskQueue` lists them.
+    pub async fn bridge_queue_pollers(&self) -> Vec<String> {
+        use temporalio_client::{grpc::WorkflowService, tonic::IntoRequest};
+        use temporalio_common::protos::temporal::api::{
+            enums::v1::{TaskQueueKind, TaskQueueType},
+            taskqueue::v1::TaskQueue,
+            workflowservice::v1::DescribeTaskQueueRequest,
+        };
+        let request = DescribeTaskQueueRequest {
+            namespace: "default".to_owned(),
+            task_queue: Some(TaskQueue {
+                name: bridge_runtime::spec::DEFAULT_BRIDGE_QUEUE.to_owned(),
+                kind: TaskQueueKind::Normal as i32,
+                ..Default::default()
+            }),
+            task_queue_type: TaskQueueType::Activity as i32,
+            ..Default::default()
+        };
+        let mut service = self.a.clone();
+        WorkflowService::describe_task_queue(&mut service, request.into_request())
+            .await
+            .expect("describe A's bridge queue")
+            .into_inner()
+            .pollers
+            .into_iter()
+            .map(|p| p.identity)
+            .collect()
+    }
+
+    /// The identity of the worker that holds (or last held) `workflow_id`'s bridge call.
+    pub async fn call_holder(&self, workflow_id: &str) -> Option<String> {
+        self.pending_activities_on_a(workflow_id)
+            .await
+            .first()
+            .map(|p| p.last_worker_identity.clone())
+    }
+
     /// Starts a [`Probe::gate`] call on A under `workflow_id` (also its label), and derives the
     /// remote id the bridge gives it.
     pub async fn start_gate_call(&self, workflow_id: &str) -> GateCall {

@@ -11,10 +11,10 @@ use bridge_runtime::testing::{FaultProxy, count_executions, history, scheduled_a
 use futures::{StreamExt, stream};
 use std::time::{Duration, Instant};
 use temporal_bridge_tests::{
-    A_QUEUE, B_QUEUE, BridgedNoopCallerWorkflow, EchoCallerWorkflow, FAST_DISPATCH_SERVER_ARGS,
-    ForgedCallerWorkflow, GateCall, Harness, KeyedEchoCallerWorkflow, KeyedRequest, NoopWorkflow,
-    RESULT_TIMEOUT, SleepCallerWorkflow, SleepWorkflow, describe, result_of, run_on_a,
-    wait_for_line,
+    A_QUEUE, B_QUEUE, BridgeProcess, BridgedNoopCallerWorkflow, EchoCallerWorkflow,
+    FAST_DISPATCH_SERVER_ARGS, ForgedCallerWorkflow, GateCall, Harness, KeyedEchoCallerWorkflow,
+    KeyedRequest, NoopWorkflow, RESULT_TIMEOUT, SleepCallerWorkflow, SleepWorkflow, describe,
+    result_of, run_on_a, wait_for_line,
 };
 use temporalio_client::{WorkflowGetResultOptions, WorkflowStartOptions};
 use temporalio_common::UntypedWorkflow;
@@ -221,6 +221,170 @@ async fn crash_matrix_killed_after_the_remote_closed_before_the_report() {
     let _second = h.spawn_bridge_process(BRIDGE);
 
     crash_phase_done(&h, "after-remote-closed", &calls).await;
+}
+
+const REPLICA_CALLS: usize = 300;
+
+/// The prefix of a bridge process's worker identity (the SDK's default, `pid@host`).
+fn identity_of(bridge: &BridgeProcess) -> String {
+    format!("{}@", bridge.pid())
+}
+
+/// Waits until the bridge process whose identity starts with `holder` holds every call (its
+/// activity started, by that process), and returns how long that took.
+async fn wait_held_by(
+    h: &Harness,
+    calls: &[GateCall],
+    holder: &str,
+    timeout: Duration,
+) -> Duration {
+    let start = Instant::now();
+    for c in calls {
+        loop {
+            let state = h.call_state_on_a(&c.workflow_id).await;
+            let who = h.call_holder(&c.workflow_id).await.unwrap_or_default();
+            if matches!(state, Some((PendingActivityState::Started, _))) && who.starts_with(holder)
+            {
+                break;
+            }
+            assert!(
+                start.elapsed() < timeout,
+                "{} is not held by {holder} within {timeout:?}: {state:?} by {who}",
+                c.workflow_id
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    start.elapsed()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_replicas_share_300_calls_and_survive_two_kills_and_a_stop() {
+    let _serial = SERIAL.lock().await;
+    let h = Harness::start_with_args(&FAST_DISPATCH_SERVER_ARGS).await;
+    let grace = [("TEST_BRIDGE_GRACE_MS", "2000")];
+    let mut replicas: Vec<BridgeProcess> = (0..3)
+        .map(|_| h.spawn_bridge_process_with(BRIDGE, &grace))
+        .collect();
+    // Every replica polls A's bridge queue before the first call is scheduled.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let pollers = h.bridge_queue_pollers().await;
+        let polling = |r: &BridgeProcess| pollers.iter().any(|p| p.starts_with(&identity_of(r)));
+        if replicas.iter().all(polling) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not every replica polls: {pollers:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    let mut calls = Vec::new();
+    for batch in 0..REPLICA_CALLS / 50 {
+        calls.extend(h.start_gate_calls(&format!("replica-{batch}"), 50).await);
+    }
+    h.wait_gates_running(&calls).await;
+    // The phase before the kills: every call is held by a replica and runs on B. Under this
+    // load a call may already be on a later attempt (its first timed out); the split counts
+    // holders, and the first attempts' failures are printed.
+    let mut split = [0usize; 3];
+    let mut retried = std::collections::BTreeMap::<String, usize>::new();
+    for c in &calls {
+        let state = h.call_state_on_a(&c.workflow_id).await;
+        let Some((PendingActivityState::Started, attempt)) = state else {
+            panic!("{} is not held by a bridge: {state:?}", c.workflow_id);
+        };
+        if attempt > 1 {
+            let pending = h.pending_activities_on_a(&c.workflow_id).await;
+            let why = pending
+                .first()
+                .and_then(|p| p.last_failure.as_ref())
+                .map_or("?".to_owned(), |f| f.message.clone());
+            *retried.entry(why).or_default() += 1;
+        }
+        let who = h.call_holder(&c.workflow_id).await.unwrap_or_default();
+        let replica = replicas
+            .iter()
+            .position(|r| who.starts_with(&identity_of(r)))
+            .unwrap_or_else(|| panic!("{} is held by {who}, not a replica", c.workflow_id));
+        split[replica] += 1;
+        assert_eq!(
+            h.status_on_b(&c.remote_id).await,
+            Some(WorkflowExecutionStatus::Running),
+            "{} runs on B",
+            c.remote_id
+        );
+    }
+    assert!(
+        split.iter().all(|&n| n > 0),
+        "each replica serves some calls: {split:?}"
+    );
+
+    // SIGKILL two replicas mid-load: the third takes their calls over, and the first 200 gates
+    // open once it holds every call.
+    let killed = Instant::now();
+    replicas[0].kill();
+    replicas[1].kill();
+    let survivor = identity_of(&replicas[2]);
+    let taken_over = wait_held_by(&h, &calls, &survivor, Duration::from_secs(120)).await;
+    for c in &calls {
+        assert_eq!(
+            h.status_on_b(&c.remote_id).await,
+            Some(WorkflowExecutionStatus::Running),
+            "{} still runs when the survivor holds it",
+            c.remote_id
+        );
+    }
+    let (first, rest) = calls.split_at(200);
+    h.open_gates(first).await;
+    let first_outcome = outcome(&h, first).await;
+    let first_done = killed.elapsed();
+    first_outcome.assert_exactly_once(first.len());
+
+    // SIGTERM the survivor with 100 calls in flight: it drains for its 2 s grace period, exits,
+    // and a replacement finishes them.
+    let mut last = replicas.pop().expect("the survivor");
+    last.terminate();
+    let exited = tokio::task::spawn_blocking(move || last.wait_exit(Duration::from_secs(60)))
+        .await
+        .unwrap();
+    assert!(exited.success(), "the survivor exited with {exited}");
+    let stopped = Instant::now();
+    let replacement = h.spawn_bridge_process(BRIDGE);
+    let handed_over = wait_held_by(
+        &h,
+        rest,
+        &identity_of(&replacement),
+        Duration::from_secs(120),
+    )
+    .await;
+    for c in rest {
+        assert_eq!(
+            h.status_on_b(&c.remote_id).await,
+            Some(WorkflowExecutionStatus::Running),
+            "{} still runs when the replacement holds it",
+            c.remote_id
+        );
+    }
+    h.open_gates(rest).await;
+    let rest_outcome = outcome(&h, rest).await;
+    let rest_done = stopped.elapsed();
+    println!(
+        "RELIABILITY replicas calls={REPLICA_CALLS} split={split:?} retried_before_the_kills={retried:?} \
+         taken_over_after_2_kills_s={:.1} \
+         first_200_done_after_kills_s={:.1} ({}); handed_over_after_sigterm_s={:.1} \
+         last_100_done_after_sigterm_s={:.1} ({})",
+        taken_over.as_secs_f64(),
+        first_done.as_secs_f64(),
+        first_outcome.figure(first.len()),
+        handed_over.as_secs_f64(),
+        rest_done.as_secs_f64(),
+        rest_outcome.figure(rest.len()),
+    );
+    rest_outcome.assert_exactly_once(rest.len());
+    drop(replacement);
 }
 
 /// Waits until every call's bridge activity has failed at least once, and returns the last
