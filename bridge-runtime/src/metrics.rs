@@ -4,6 +4,7 @@
 //! | Metric | Kind | Labels |
 //! |---|---|---|
 //! | `temporal_bridge_call_latency` | histogram (duration) of one attempt | `method`, `destination_cluster`, `outcome` (`ok`, `error`, `abandoned`) |
+//! | `temporal_bridge_call_errors` | counter: attempts that ended in an error | `method`, `destination_cluster`, `failure` (the failure type, e.g. `BridgeRemoteFailed`; `cancelled`) |
 //! | `temporal_bridge_remote_start_errors` | counter | `method`, `destination_cluster` |
 //! | `temporal_bridge_remote_wait_errors` | counter | `method`, `destination_cluster` |
 //! | `temporal_bridge_remote_starts` | counter | `method`, `destination_cluster`, `result` (`fresh` or `attached`) |
@@ -13,6 +14,7 @@
 //! | `temporal_bridge_throttled` | up-down counter: calls waiting now for a limit (`[limits]`, `starts_per_second`, `max_in_flight`) | `method`, `destination_cluster` |
 //! | `temporal_bridge_handed_over` | counter: calls handed over to a long wait (`long_wait_after`) | `method`, `destination_cluster` |
 //! | `temporal_bridge_refused` | counter: calls the gateway refused | `method`, `destination_cluster`, `reason` (`not_owned`, `id_not_allowed`, `target_not_allowed`) |
+//! | `temporal_bridge_queue_depth` | gauge: calls scheduled on the bridge queue and not yet picked up, from the source cluster's task queue statistics (approximate; read every [`QUEUE_DEPTH_INTERVAL`]) | `bridge_queue` |
 //!
 //! Every series of a bridge's endpoint, the SDK's included, also has the label `source_cluster`
 //! ([`SOURCE_LABEL`]): the cluster the bridge polls, so that bridges of several directions share
@@ -20,10 +22,22 @@
 
 use crate::spec::MethodSpec;
 use std::{sync::Arc, time::Duration};
-use temporalio_common::telemetry::metrics::{
-    CoreMeter, Counter, HistogramDuration, MetricAttributes, MetricKeyValue, MetricParameters,
-    NewAttributes, NoOpCoreMeter, UpDownCounter,
+use temporalio_client::{Client, NamespacedClient, grpc::WorkflowService, tonic::IntoRequest};
+use temporalio_common::{
+    protos::temporal::api::{
+        enums::v1::{TaskQueueKind, TaskQueueType},
+        taskqueue::v1::TaskQueue,
+        workflowservice::v1::DescribeTaskQueueRequest,
+    },
+    telemetry::metrics::{
+        CoreMeter, Counter, Gauge, HistogramDuration, MetricAttributes, MetricKeyValue,
+        MetricParameters, NewAttributes, NoOpCoreMeter, UpDownCounter,
+    },
 };
+use tracing::debug;
+
+/// How often a bridge reads its queues' backlog for `temporal_bridge_queue_depth`.
+pub const QUEUE_DEPTH_INTERVAL: Duration = Duration::from_secs(5);
 
 /// The label on every series of a bridge's metrics endpoint that names its source cluster.
 pub const SOURCE_LABEL: &str = "source_cluster";
@@ -32,6 +46,7 @@ pub const SOURCE_LABEL: &str = "source_cluster";
 pub(crate) struct BridgeMetrics {
     meter: Arc<dyn CoreMeter>,
     latency: HistogramDuration,
+    errors: Counter,
     start_errors: Counter,
     wait_errors: Counter,
     starts: Counter,
@@ -41,6 +56,7 @@ pub(crate) struct BridgeMetrics {
     refused: Counter,
     throttled: UpDownCounter,
     handed_over: Counter,
+    queue_depth: Gauge,
 }
 
 /// What an attempt ended as, for the latency histogram's `outcome` label.
@@ -83,6 +99,10 @@ impl BridgeMetrics {
                 "temporal_bridge_call_latency",
                 "Time of one bridge activity attempt, from pickup to its result",
             )),
+            errors: meter.counter(param(
+                "temporal_bridge_call_errors",
+                "Bridge activity attempts that ended in an error, by failure type",
+            )),
             start_errors: meter.counter(param(
                 "temporal_bridge_remote_start_errors",
                 "Failed requests to start a remote workflow",
@@ -115,6 +135,10 @@ impl BridgeMetrics {
                 "temporal_bridge_handed_over",
                 "Calls still waiting after long_wait_after, handed over to a long wait",
             )),
+            queue_depth: meter.gauge(param(
+                "temporal_bridge_queue_depth",
+                "Calls scheduled on the bridge queue and not yet picked up (the source cluster's approximate backlog)",
+            )),
             heartbeat_age: meter.histogram_duration(param(
                 "temporal_bridge_heartbeat_age",
                 "Time since the attempt's previous heartbeat, at each heartbeat",
@@ -134,6 +158,33 @@ impl BridgeMetrics {
             MetricKeyValue::new("method", spec.label()),
             MetricKeyValue::new("destination_cluster", spec.cluster),
         ]))
+    }
+
+    /// Reads the backlog of each bridge queue from `source` every [`QUEUE_DEPTH_INTERVAL`], for
+    /// ever (the caller aborts it). A read that fails leaves the last value and is retried.
+    pub async fn watch_queue_depth(self: Arc<Self>, source: Client, queues: Vec<&'static str>) {
+        let labels: Vec<_> = queues
+            .iter()
+            .map(|q| {
+                let labels =
+                    self.meter
+                        .new_attributes(NewAttributes::from(vec![MetricKeyValue::new(
+                            "bridge_queue",
+                            *q,
+                        )]));
+                (*q, labels)
+            })
+            .collect();
+        let mut tick = tokio::time::interval(QUEUE_DEPTH_INTERVAL);
+        loop {
+            tick.tick().await;
+            for (queue, labels) in &labels {
+                match backlog(&source, queue).await {
+                    Ok(depth) => self.queue_depth.record(depth, labels),
+                    Err(e) => debug!(bridge_queue = queue, error = %e, "queue depth not read"),
+                }
+            }
+        }
     }
 
     /// The gateway refused a call of `spec` for `reason`.
@@ -159,6 +210,30 @@ impl BridgeMetrics {
     }
 }
 
+/// The approximate backlog of activity tasks on `queue`, from the cluster's task queue
+/// statistics.
+async fn backlog(client: &Client, queue: &str) -> Result<u64, String> {
+    let request = DescribeTaskQueueRequest {
+        namespace: client.namespace(),
+        task_queue: Some(TaskQueue {
+            name: queue.to_owned(),
+            kind: TaskQueueKind::Normal as i32,
+            ..Default::default()
+        }),
+        task_queue_type: TaskQueueType::Activity as i32,
+        report_stats: true,
+        ..Default::default()
+    };
+    let mut service = client.clone();
+    let response = WorkflowService::describe_task_queue(&mut service, request.into_request())
+        .await
+        .map_err(|e| e.message().to_owned())?
+        .into_inner();
+    Ok(response.stats.map_or(0, |s| {
+        u64::try_from(s.approximate_backlog_count).unwrap_or(0)
+    }))
+}
+
 /// Records an attempt's latency and leaves the in-flight count when dropped.
 pub(crate) struct AttemptGuard {
     metrics: Arc<BridgeMetrics>,
@@ -173,6 +248,15 @@ impl AttemptGuard {
     /// attempt is recorded as `abandoned`.
     pub fn finish(&mut self, outcome: Outcome) {
         self.outcome = Some(outcome);
+    }
+
+    /// The attempt ended in an error of this failure type (`cancelled` when it was cancelled).
+    pub fn failed(&self, failure: &str) {
+        let labels = self.metrics.meter.extend_attributes(
+            self.labels.clone(),
+            NewAttributes::from(vec![MetricKeyValue::new("failure", failure.to_owned())]),
+        );
+        self.metrics.errors.add(1, &labels);
     }
 
     /// A start request failed.

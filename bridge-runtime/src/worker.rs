@@ -438,7 +438,7 @@ impl BridgeWorker {
                 warn!(error = %e, "destination cluster unreachable at start");
             }
         }
-        let (runtime_options, metrics, _exporter) = self.telemetry()?;
+        let (runtime_options, metrics, exporter) = self.telemetry()?;
         let shared = Arc::new(BridgeShared {
             pool: self.pool.clone(),
             source_cluster: self.source.clone(),
@@ -473,6 +473,14 @@ impl BridgeWorker {
             );
             workers.push((queue, worker));
         }
+        // The backlog is read only where it is served: with a metrics endpoint.
+        let _queue_depth = exporter.as_ref().map(|_| {
+            let queues = workers.iter().map(|(queue, _)| *queue).collect();
+            let watch = metrics
+                .clone()
+                .watch_queue_depth(source_client.clone(), queues);
+            AbortOnDrop(tokio::spawn(watch).abort_handle())
+        });
         let stops: Vec<_> = workers.iter().map(|(_, w)| w.shutdown_handle()).collect();
         let runs = futures::future::join_all(workers.iter_mut().map(|(queue, w)| {
             let queue: &'static str = queue;

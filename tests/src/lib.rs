@@ -1,7 +1,9 @@
 //! Fixtures of the integration tests: a contract with probe workflows on cluster B, caller
 //! workflows on cluster A, and helpers that start real clusters, workers and bridge processes.
 
+pub mod debian;
 pub mod http;
+pub mod prometheus;
 pub mod regions;
 pub mod tls;
 

@@ -7,7 +7,6 @@ use rcgen::{
     KeyUsagePurpose,
 };
 use std::{
-    fs::File,
     net::TcpListener,
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
@@ -105,52 +104,9 @@ impl Pki {
     }
 }
 
-/// Where Debian installs nginx.
-const NGINX: &str = "/usr/sbin/nginx";
-
-/// Finds nginx, installing Debian's package when it is missing (as root, without starting the
-/// system service).
+/// Finds nginx (`NGINX_PATH`, or Debian's), installing Debian's package when it is missing.
 pub fn ensure_nginx() -> Result<PathBuf, String> {
-    if let Ok(path) = std::env::var("NGINX_PATH") {
-        return Ok(PathBuf::from(path));
-    }
-    if Path::new(NGINX).is_file() {
-        return Ok(NGINX.into());
-    }
-    // Parallel test binaries install it once.
-    let lock_path = std::env::temp_dir().join("temporal-bridge-nginx-install.lock");
-    let lock = File::create(&lock_path).map_err(|e| e.to_string())?;
-    lock.lock().map_err(|e| e.to_string())?;
-    if Path::new(NGINX).is_file() {
-        return Ok(NGINX.into());
-    }
-    let install = || {
-        Command::new("apt-get")
-            .args(["install", "-y", "--no-install-recommends", "nginx"])
-            // RUNLEVEL=1: the package's scripts do not start the system's nginx on port 80.
-            .env("RUNLEVEL", "1")
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .output()
-            .map_err(|e| format!("apt-get: {e}"))
-    };
-    eprintln!("temporal-bridge tests: installing Debian's nginx for the TLS proxy");
-    let mut out = install()?;
-    if !out.status.success() {
-        // A fresh machine may have no package lists yet.
-        let _ = Command::new("apt-get")
-            .arg("update")
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .output();
-        out = install()?;
-    }
-    if out.status.success() && Path::new(NGINX).is_file() {
-        Ok(NGINX.into())
-    } else {
-        Err(format!(
-            "could not install nginx (apt-get install nginx as root, or set NGINX_PATH): {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
-    }
+    crate::debian::ensure_package("nginx", "/usr/sbin/nginx", "NGINX_PATH")
 }
 
 /// nginx in front of one cluster; stopped on drop.
@@ -212,7 +168,7 @@ impl TlsProxy {
         );
         let conf = dir.join("nginx.conf");
         std::fs::write(&conf, config).expect("nginx.conf");
-        let log = File::create(dir.join("stderr.log")).expect("nginx log");
+        let log = std::fs::File::create(dir.join("stderr.log")).expect("nginx log");
         let child = Command::new(&nginx)
             .arg("-p")
             .arg(&dir)

@@ -4,10 +4,15 @@ use bridge_runtime::BridgeWorker;
 use bridge_runtime::testing::{ChildGuard, WorkerThread};
 use std::time::Duration;
 use temporal_bridge_tests::http::{free_address, get, sample, scrape, wait_for};
+use temporal_bridge_tests::prometheus::Prometheus;
 use temporal_bridge_tests::tls::{Pki, TlsProxy};
 use temporal_bridge_tests::{
     A_QUEUE, EchoCallerWorkflow, FailCallerWorkflow, Harness, ProbeBridge, SleepCallerWorkflow,
-    TracedEvent, install_tracer_provider, result_of, run_on_a, trace_id_in, tracing_plugin,
+    StuckCallerWorkflow, TracedEvent, install_tracer_provider, result_of, run_on_a, trace_id_in,
+    tracing_plugin,
+};
+use temporalio_common::protos::temporal::api::enums::v1::{
+    PendingActivityState, WorkflowExecutionStatus,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -70,6 +75,15 @@ async fn the_metrics_endpoint_serves_sdk_and_bridge_metrics_that_move_with_calls
         ),
         Some(1.0),
         "the failed remote workflow: {after}"
+    );
+    assert_eq!(
+        sample(
+            &after,
+            "temporal_bridge_call_errors",
+            &["method=\"Probe.fail\"", "failure=\"BridgeRemoteFailed\""]
+        ),
+        Some(1.0),
+        "errors by failure type: {after}"
     );
     assert_eq!(
         sample(&after, "temporal_bridge_calls_in_flight", &[echo[0]]),
@@ -486,4 +500,175 @@ async fn trace_context_of_a_workflow_on_a_reaches_the_remote_start_on_b() {
     .expect("the remote workflow's start carries trace context");
     assert!(on_a.chars().any(|c| c != '0'), "a real trace id: {on_a}");
     assert_eq!(on_a, on_b, "one trace spans both clusters");
+}
+
+/// Waits up to a minute for `value` to be `Some(want)`, re-reading it each half second.
+async fn wait_value<F, Fut>(what: &str, want: f64, mut value: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<f64>>,
+{
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let now = value().await;
+        if now == Some(want) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what} is {now:?}, not {want}, after 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prometheus_answers_every_dashboard_query_and_the_queue_depth_follows_the_backlog() {
+    let h = Harness::start().await;
+    // One call at a time, so that the calls beyond it wait on the bridge queue.
+    let (_bridge, metrics) = h
+        .in_process_bridge_with_metrics(|w| w.max_concurrent_calls(1))
+        .await;
+    let prometheus = Prometheus::start(&[&metrics]).await;
+    prometheus.wait_up(1).await;
+
+    // Real calls of each kind the dashboard shows: successes, a failure, a stuck call; twice,
+    // the second time once Prometheus has seen each series, so that each rate has an increase
+    // (a series' first sample is not one).
+    let seen = |method: &'static str| {
+        let prometheus = &prometheus;
+        move || async move {
+            let expr = format!("count(temporal_bridge_call_latency_count{{method=\"{method}\"}})");
+            let series = prometheus.query(&expr).await;
+            series.first().map(|_| 1.0)
+        }
+    };
+    for round in 0..2 {
+        let (echoes, _) = run_on_a(
+            &h,
+            EchoCallerWorkflow::run,
+            vec![format!("p{round}")],
+            &format!("prom-echo-{round}"),
+        )
+        .await;
+        assert_eq!(echoes.len(), 1);
+        let (failed, _) = run_on_a(
+            &h,
+            FailCallerWorkflow::run,
+            "widget".to_owned(),
+            &format!("prom-fail-{round}"),
+        )
+        .await;
+        assert!(failed.contains("RemoteFailed"), "{failed}");
+        let (stuck, _) = run_on_a(
+            &h,
+            StuckCallerWorkflow::run,
+            "unserved".to_owned(),
+            &format!("prom-stuck-{round}"),
+        )
+        .await;
+        assert!(stuck.contains("RemoteStuck"), "{stuck}");
+        for method in ["Probe.echo", "Probe.fail", "Probe.unserved"] {
+            wait_value(&format!("{method} seen by Prometheus"), 1.0, seen(method)).await;
+        }
+    }
+
+    // Four gate calls: the bridge holds one; three wait on its queue (A's describe of each).
+    let calls = h.start_gate_calls("prom-gate", 4).await;
+    let states = || async {
+        let mut started = 0.0;
+        for c in &calls {
+            match h.call_state_on_a(&c.workflow_id).await {
+                Some((PendingActivityState::Started, _)) => started += 1.0,
+                Some((PendingActivityState::Scheduled, _)) => {}
+                other => panic!("{}: {other:?}", c.workflow_id),
+            }
+        }
+        Some(started)
+    };
+    wait_value("calls held by the bridge", 1.0, states).await;
+    let depth = || async {
+        sample(
+            &scrape(&metrics).await,
+            "temporal_bridge_queue_depth",
+            &["bridge_queue=\"temporal-bridge\"", "source_cluster=\"a\""],
+        )
+    };
+    wait_value("temporal_bridge_queue_depth", 3.0, depth).await;
+
+    // Every query of every panel answers with data. Grafana's `$__rate_interval` is read as
+    // 10 minutes: every call of this test falls in it.
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/deploy/grafana-dashboard.json"
+    );
+    let dashboard: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("the dashboard"))
+            .expect("the dashboard is JSON");
+    let panels = dashboard["panels"].as_array().expect("panels");
+    assert!(panels.len() >= 7, "{} panels", panels.len());
+    for panel in panels {
+        for target in panel["targets"].as_array().expect("targets") {
+            let expr = target["expr"]
+                .as_str()
+                .expect("expr")
+                .replace("$__rate_interval", "10m");
+            let deadline = std::time::Instant::now() + Duration::from_secs(60);
+            loop {
+                // A rate, and a quantile of one, must have seen calls; a gauge may be 0.
+                let moving = expr.contains("rate(");
+                let result = prometheus.query(&expr).await;
+                let data = result.iter().any(|series| {
+                    let value = series["value"][1]
+                        .as_str()
+                        .and_then(|v| v.parse::<f64>().ok());
+                    value.is_some_and(|v| v.is_finite() && (!moving || v > 0.0))
+                });
+                if data {
+                    break;
+                }
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "panel {:?}: `{expr}` returns no data: {result:?}",
+                    panel["title"]
+                );
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+    }
+    // Prometheus has the backlog too, from its next scrape on.
+    let scraped_depth = || async {
+        let result = prometheus
+            .query("max by (bridge_queue) (temporal_bridge_queue_depth)")
+            .await;
+        result
+            .first()
+            .and_then(|series| series["value"][1].as_str())
+            .and_then(|v| v.parse().ok())
+    };
+    wait_value("the queue depth in Prometheus", 3.0, scraped_depth).await;
+
+    // Open each gate once its call runs on B: the backlog drains, and every call completes.
+    let mut closed: Vec<_> = calls.iter().collect();
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while !closed.is_empty() {
+        let mut still = Vec::new();
+        for c in closed {
+            if h.status_on_b(&c.remote_id).await == Some(WorkflowExecutionStatus::Running) {
+                h.open_gate(&c.remote_id).await;
+            } else {
+                still.push(c);
+            }
+        }
+        closed = still;
+        assert!(
+            std::time::Instant::now() < deadline,
+            "gates never ran: {closed:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for c in &calls {
+        assert_eq!(h.gate_result(c).await, c.expected());
+    }
+    wait_value("temporal_bridge_queue_depth", 0.0, depth).await;
 }

@@ -183,9 +183,12 @@ impl Attempt {
             attempt = info.attempt,
         );
         let result = part(&mut self).instrument(span).await;
-        self.metrics.finish(match result {
+        self.metrics.finish(match &result {
             Ok(_) => Outcome::Ok,
-            Err(_) => Outcome::Error,
+            Err(e) => {
+                self.metrics.failed(failure_label(e));
+                Outcome::Error
+            }
         });
         result
     }
@@ -478,6 +481,15 @@ pub fn json_payload<T: serde::Serialize>(value: &T) -> Payload {
         metadata: [("encoding".to_owned(), b"json/plain".to_vec())].into(),
         data: serde_json::to_vec(value).expect("serializing a plain struct cannot fail"),
         ..Default::default()
+    }
+}
+
+/// The `failure` label of an attempt's error: its failure type, or `cancelled`.
+fn failure_label(error: &ActivityError) -> &str {
+    match error {
+        ActivityError::Application(failure) => failure.type_name().unwrap_or("unknown"),
+        ActivityError::Cancelled { .. } => "cancelled",
+        _ => "other",
     }
 }
 
