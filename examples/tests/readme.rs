@@ -11,6 +11,9 @@
 //! - The example binaries (`order-service`, `fulfillment-service`, `bridge`) run together from
 //!   `examples/bridge.toml`.
 //! - Errors from the binaries are sentences, not debug structs.
+//! - The "Several clusters" section shows `examples/two-region.toml` (which
+//!   `tests/tests/clusters.rs` runs) and the chain's relay workflow of `tests/src/regions.rs`
+//!   (which it runs too), word for word.
 
 use bridge_runtime::{
     ClusterPool,
@@ -72,12 +75,41 @@ fn block(text: &str, lang: &str, first: &str) -> String {
     found.into_iter().next().unwrap()
 }
 
-/// The README's bridge configuration blocks: its TOML blocks that are not Cargo manifests.
+/// The README's bridge configuration blocks of one source: its TOML blocks that are not Cargo
+/// manifests, nor the two-region file (whose source comes from the environment).
 fn config_blocks(text: &str) -> Vec<String> {
     blocks(text, "toml")
         .into_iter()
-        .filter(|b| !b.contains("[dependencies]"))
+        .filter(|b| !b.contains("[dependencies]") && !b.starts_with(TWO_REGION))
         .collect()
+}
+
+/// The first line of the two-region configuration.
+const TWO_REGION: &str = "# two-region.toml";
+
+#[test]
+fn the_several_clusters_section_shows_the_files_its_tests_run() {
+    let text = readme();
+    let file = std::fs::read_to_string(repo().join("examples/two-region.toml")).unwrap();
+    let shown = block(&text, "toml", TWO_REGION);
+    assert_eq!(
+        shown, file,
+        "the README's two-region.toml is the example file"
+    );
+    let parsed = BridgeConfig::from_toml(&shown, "two-region.toml").unwrap();
+    assert!(
+        parsed.source.is_none(),
+        "each deployment's environment names its source"
+    );
+    let pool = ClusterPool::from_bridge_config(&parsed).unwrap();
+    assert_eq!(pool.names().collect::<Vec<_>>(), ["a", "b"]);
+
+    let relay = block(&text, "rust", "/// On B: the chain's middle");
+    let regions = std::fs::read_to_string(repo().join("tests/src/regions.rs")).unwrap();
+    assert!(
+        regions.contains(relay.trim_end()),
+        "the README's relay workflow is the one tests/src/regions.rs runs:\n{relay}"
+    );
 }
 
 #[test]

@@ -99,15 +99,6 @@ impl ToACallerWorkflow {
     }
 }
 
-/// A call that was cancelled ends its workflow as cancelled, so that a cancellation travels
-/// down a chain and each hop's status says what happened; any other error fails it.
-fn cancelled_or_failed(e: BridgeError) -> WorkflowTermination {
-    match e {
-        BridgeError::Cancelled { .. } => WorkflowTermination::cancelled(),
-        e => e.into(),
-    }
-}
-
 /// On A: calls each destination of [`Regions`] once with `tag`.
 #[workflow]
 #[derive(Default)]
@@ -156,6 +147,15 @@ impl RelayWorkflow {
             .await
             .map_err(cancelled_or_failed)?;
         Ok(format!("relayed {gate}"))
+    }
+}
+
+/// A call that was cancelled ends its workflow as cancelled, so that a cancellation travels
+/// down a chain and each hop's status says what happened; any other error fails it.
+fn cancelled_or_failed(e: BridgeError) -> WorkflowTermination {
+    match e {
+        BridgeError::Cancelled { .. } => WorkflowTermination::cancelled(),
+        e => e.into(),
     }
 }
 
