@@ -20,15 +20,12 @@
 //! ([`SOURCE_LABEL`]): the cluster the bridge polls, so that bridges of several directions share
 //! one dashboard.
 
+use crate::pool::describe_task_queue;
 use crate::spec::MethodSpec;
 use std::{sync::Arc, time::Duration};
-use temporalio_client::{Client, NamespacedClient, grpc::WorkflowService, tonic::IntoRequest};
+use temporalio_client::Client;
 use temporalio_common::{
-    protos::temporal::api::{
-        enums::v1::{TaskQueueKind, TaskQueueType},
-        taskqueue::v1::TaskQueue,
-        workflowservice::v1::DescribeTaskQueueRequest,
-    },
+    protos::temporal::api::enums::v1::TaskQueueType,
     telemetry::metrics::{
         CoreMeter, Counter, Gauge, HistogramDuration, MetricAttributes, MetricKeyValue,
         MetricParameters, NewAttributes, NoOpCoreMeter, UpDownCounter,
@@ -213,22 +210,9 @@ impl BridgeMetrics {
 /// The approximate backlog of activity tasks on `queue`, from the cluster's task queue
 /// statistics.
 async fn backlog(client: &Client, queue: &str) -> Result<u64, String> {
-    let request = DescribeTaskQueueRequest {
-        namespace: client.namespace(),
-        task_queue: Some(TaskQueue {
-            name: queue.to_owned(),
-            kind: TaskQueueKind::Normal as i32,
-            ..Default::default()
-        }),
-        task_queue_type: TaskQueueType::Activity as i32,
-        report_stats: true,
-        ..Default::default()
-    };
-    let mut service = client.clone();
-    let response = WorkflowService::describe_task_queue(&mut service, request.into_request())
+    let response = describe_task_queue(client, queue, TaskQueueType::Activity, true)
         .await
-        .map_err(|e| e.message().to_owned())?
-        .into_inner();
+        .map_err(|e| e.message().to_owned())?;
     Ok(response.stats.map_or(0, |s| {
         u64::try_from(s.approximate_backlog_count).unwrap_or(0)
     }))

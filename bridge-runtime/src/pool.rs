@@ -6,8 +6,16 @@ use crate::{
 };
 use std::{collections::BTreeMap, fmt, path::Path, str::FromStr, sync::Arc};
 use temporalio_client::{
-    Client, ClientOptions, ClientTlsOptions, Connection, ConnectionOptions, TlsOptions, Url,
+    Client, ClientOptions, ClientTlsOptions, Connection, ConnectionOptions, NamespacedClient,
+    TlsOptions, Url,
     envconfig::{DataSource, LoadClientConfigProfileOptions},
+    grpc::WorkflowService,
+    tonic::{self, IntoRequest},
+};
+use temporalio_common::protos::temporal::api::{
+    enums::v1::{TaskQueueKind, TaskQueueType},
+    taskqueue::v1::TaskQueue,
+    workflowservice::v1::{DescribeTaskQueueRequest, DescribeTaskQueueResponse},
 };
 use tokio::sync::OnceCell;
 
@@ -289,6 +297,32 @@ async fn connect(name: &str, config: &ClusterConfig) -> Result<Client, PoolError
             message: e.to_string(),
         }
     })
+}
+
+/// `DescribeTaskQueue` of `queue`'s `kind` tasks in `client`'s namespace, with the queue's
+/// statistics (its backlog) when `stats` is set: what the stuck look and the queue-depth
+/// metric read.
+pub(crate) async fn describe_task_queue(
+    client: &Client,
+    queue: &str,
+    kind: TaskQueueType,
+    stats: bool,
+) -> Result<DescribeTaskQueueResponse, tonic::Status> {
+    let request = DescribeTaskQueueRequest {
+        namespace: client.namespace(),
+        task_queue: Some(TaskQueue {
+            name: queue.to_owned(),
+            kind: TaskQueueKind::Normal as i32,
+            ..Default::default()
+        }),
+        task_queue_type: kind as i32,
+        report_stats: stats,
+        ..Default::default()
+    };
+    let mut service = client.clone();
+    WorkflowService::describe_task_queue(&mut service, request.into_request())
+        .await
+        .map(tonic::Response::into_inner)
 }
 
 /// The SDK's TLS options from a cluster's `tls` table, reading the files it names.

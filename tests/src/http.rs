@@ -13,8 +13,26 @@ pub async fn get(address: &str, path: &str) -> (u16, String) {
 
 /// [`get`], or the connection error (nothing listens yet).
 pub async fn try_get(address: &str, path: &str) -> std::io::Result<(u16, String)> {
+    exchange(
+        address,
+        &format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"),
+    )
+    .await
+}
+
+/// `GET path` over HTTP/1.0, whose answer comes whole, never in chunks (as some servers send
+/// an HTTP/1.1 body); the status code and the body, or the connection error.
+pub async fn try_get_http10(address: &str, path: &str) -> std::io::Result<(u16, String)> {
+    exchange(
+        address,
+        &format!("GET {path} HTTP/1.0\r\nHost: {address}\r\n\r\n"),
+    )
+    .await
+}
+
+/// Sends `request` on a new connection and reads the response until the server closes it.
+async fn exchange(address: &str, request: &str) -> std::io::Result<(u16, String)> {
     let mut stream = tokio::net::TcpStream::connect(address).await?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await?;
     let mut response = String::new();
     stream.read_to_string(&mut response).await?;

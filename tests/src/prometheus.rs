@@ -1,12 +1,12 @@
 //! Debian's Prometheus scraping bridges in a test: its own configuration and storage, a free
 //! loopback port, queried over its HTTP API; stopped on drop.
 
+use crate::http::try_get_http10 as get;
 use std::{
     path::PathBuf,
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A Prometheus server that scrapes some `/metrics` endpoints every second.
 pub struct Prometheus {
@@ -110,25 +110,6 @@ impl Drop for Prometheus {
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-/// `GET path` over HTTP/1.0, so that the answer comes whole, without chunks; returns the status
-/// and the body.
-async fn get(address: &str, path: &str) -> std::io::Result<(u16, String)> {
-    let mut stream = tokio::net::TcpStream::connect(address).await?;
-    let request = format!("GET {path} HTTP/1.0\r\nHost: {address}\r\n\r\n");
-    stream.write_all(request.as_bytes()).await?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await?;
-    let status = response
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let body = response
-        .split_once("\r\n\r\n")
-        .map_or(String::new(), |(_, b)| b.to_owned());
-    Ok((status, body))
 }
 
 /// `text` as a URL query value: unreserved characters as they are, every other byte as `%XX`.

@@ -8,7 +8,7 @@
 //! `on_stuck = "fail"` it fails once stuck for `stuck_after`.
 
 use super::attempt::Attempt;
-use crate::{metrics::CountedGuard, spec::OnStuck, wire::WaitProgress};
+use crate::{metrics::CountedGuard, pool::describe_task_queue, spec::OnStuck, wire::WaitProgress};
 use std::{
     sync::Mutex,
     time::{Duration, Instant, SystemTime},
@@ -20,12 +20,9 @@ use temporalio_common::{
     UntypedWorkflow,
     protos::temporal::api::{
         common::v1::WorkflowExecution,
-        enums::v1::{TaskQueueKind, TaskQueueType, WorkflowExecutionStatus},
+        enums::v1::{TaskQueueType, WorkflowExecutionStatus},
         history::v1::history_event::Attributes,
-        taskqueue::v1::TaskQueue,
-        workflowservice::v1::{
-            DescribeTaskQueueRequest, GetWorkflowExecutionHistoryReverseRequest,
-        },
+        workflowservice::v1::GetWorkflowExecutionHistoryReverseRequest,
     },
 };
 use tracing::{info, warn};
@@ -262,21 +259,9 @@ async fn last_task_failure(client: &Client, remote_id: &str) -> Option<String> {
 /// Whether a worker polled `queue`'s workflow tasks within [`LIVE_POLLER`]; `None` when the
 /// cluster does not say.
 async fn has_live_poller(client: &Client, queue: &str) -> Option<bool> {
-    let mut service = client.clone();
-    let request = DescribeTaskQueueRequest {
-        namespace: client.namespace(),
-        task_queue: Some(TaskQueue {
-            name: queue.to_owned(),
-            kind: TaskQueueKind::Normal as i32,
-            ..Default::default()
-        }),
-        task_queue_type: TaskQueueType::Workflow as i32,
-        ..Default::default()
-    };
-    let pollers = WorkflowService::describe_task_queue(&mut service, request.into_request())
+    let pollers = describe_task_queue(client, queue, TaskQueueType::Workflow, false)
         .await
         .ok()?
-        .into_inner()
         .pollers;
     let now = SystemTime::now();
     Some(pollers.iter().any(|p| {

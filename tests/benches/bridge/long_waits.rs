@@ -20,7 +20,6 @@ use temporalio_client::{WorkflowCancelOptions, WorkflowStartOptions};
 use temporalio_common::protos::temporal::api::enums::v1::{
     PendingActivityState, WorkflowExecutionStatus,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// How long the steady state is measured.
 const WINDOW: Duration = Duration::from_secs(60);
@@ -256,17 +255,11 @@ async fn frontend_requests(metrics: &str) -> BTreeMap<String, f64> {
 
 /// `GET /metrics` over HTTP/1.0, whose answer is never chunked.
 async fn scrape(address: &str) -> String {
-    let mut stream = tokio::net::TcpStream::connect(address)
+    let (status, body) = temporal_bridge_tests::http::try_get_http10(address, "/metrics")
         .await
-        .unwrap_or_else(|e| panic!("connect to {address}: {e}"));
-    let request = format!("GET /metrics HTTP/1.0\r\nHost: {address}\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    response
-        .split_once("\r\n\r\n")
-        .map(|(_, body)| body.to_owned())
-        .unwrap_or_default()
+        .unwrap_or_else(|e| panic!("GET /metrics on {address}: {e}"));
+    assert_eq!(status, 200, "GET /metrics on {address}: {body}");
+    body
 }
 
 fn rss_kib(bridge: &BridgeProcess, field: &str) -> u64 {
