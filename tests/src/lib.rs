@@ -1073,6 +1073,22 @@ impl MailboxWithStartCallerWorkflow {
     }
 }
 
+/// Starts the keyed mailbox `key` by update-with-start, adding one note; returns its id.
+#[workflow]
+#[derive(Default)]
+pub struct AppendOrStartCallerWorkflow;
+
+#[workflow_methods]
+impl AppendOrStartCallerWorkflow {
+    /// Run.
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, key: String) -> WorkflowResult<String> {
+        let (mailbox, _count) =
+            ProbeCaller::append_or_start_with_start(ctx, key, "first".into()).await?;
+        Ok(mailbox.workflow_id().to_owned())
+    }
+}
+
 /// Signals a workflow id that does not exist on B; reports the error as `Debug`.
 #[workflow]
 #[derive(Default)]

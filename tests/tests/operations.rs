@@ -7,9 +7,9 @@ use temporal_bridge_tests::http::{free_address, get, sample, scrape, wait_for};
 use temporal_bridge_tests::prometheus::Prometheus;
 use temporal_bridge_tests::tls::{Pki, TlsProxy};
 use temporal_bridge_tests::{
-    A_QUEUE, EchoCallerWorkflow, FailCallerWorkflow, Harness, ProbeBridge, SleepCallerWorkflow,
-    StuckCallerWorkflow, TracedEvent, install_tracer_provider, result_of, run_on_a, trace_id_in,
-    tracing_plugin,
+    A_QUEUE, AppendOrStartCallerWorkflow, EchoCallerWorkflow, FailCallerWorkflow, Harness,
+    ProbeBridge, SleepCallerWorkflow, StuckCallerWorkflow, TracedEvent, install_tracer_provider,
+    result_of, run_on_a, trace_id_in, tracing_plugin,
 };
 use temporalio_common::protos::temporal::api::enums::v1::{
     PendingActivityState, WorkflowExecutionStatus,
@@ -472,6 +472,8 @@ async fn trace_context_of_a_workflow_on_a_reaches_the_remote_start_on_b() {
         temporalio_sdk::WorkerOptions::new(traced_queue)
             .register_workflow::<EchoCallerWorkflow>()
             .unwrap()
+            .register_workflow::<AppendOrStartCallerWorkflow>()
+            .unwrap()
             .worker_plugin(tracing_plugin())
             .build(),
     );
@@ -500,6 +502,25 @@ async fn trace_context_of_a_workflow_on_a_reaches_the_remote_start_on_b() {
     .expect("the remote workflow's start carries trace context");
     assert!(on_a.chars().any(|c| c != '0'), "a real trace id: {on_a}");
     assert_eq!(on_a, on_b, "one trace spans both clusters");
+
+    // Update-with-start carries it to the start it makes too.
+    let handle =
+        h.a.start_workflow(
+            AppendOrStartCallerWorkflow::run,
+            "traced-key".to_owned(),
+            temporalio_client::WorkflowStartOptions::new(traced_queue, "traced-uws").build(),
+        )
+        .await
+        .unwrap();
+    let run_id = handle.run_id().unwrap().to_owned();
+    let mailbox = result_of(&handle).await;
+    let on_a = trace_id_in(&h.a, "traced-uws", &run_id, TracedEvent::ActivityScheduled)
+        .await
+        .expect("the update-with-start activity carries the caller's trace context");
+    let on_b = trace_id_in(&h.b, &mailbox, "", TracedEvent::Started)
+        .await
+        .expect("the start made by update-with-start carries trace context");
+    assert_eq!(on_a, on_b, "one trace through update-with-start");
 }
 
 /// Waits up to a minute for `value` to be `Some(want)`, re-reading it each half second.

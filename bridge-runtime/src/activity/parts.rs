@@ -234,6 +234,7 @@ pub(super) async fn update_with_start(
     .maybe_run_timeout(a.remote_start.run)
     .maybe_retry_policy(workflow.workflow_retry.map(|r| r.to_policy(&[])))
     .memo(origin_memo(&a.remote_start))
+    .maybe_start_header(trace_header(&a.remote_start))
     .update_id(format!(
         "{}/update/{}",
         a.remote_id,
@@ -316,11 +317,16 @@ fn start_options(
         .maybe_retry_policy(workflow.workflow_retry.map(|r| r.to_policy(&[])))
         .maybe_execution_timeout(start.execution)
         .maybe_run_timeout(start.run)
-        .maybe_header(start.trace.clone().map(|trace| Header {
-            fields: [(TRACE_HEADER.to_owned(), trace)].into(),
-        }))
+        .maybe_header(trace_header(start))
         .memo(origin_memo(start))
         .build()
+}
+
+/// The caller's trace context ([`TRACE_HEADER`]), as the remote workflow's start header.
+fn trace_header(start: &RemoteStart) -> Option<Header> {
+    start.trace.clone().map(|trace| Header {
+        fields: [(TRACE_HEADER.to_owned(), trace)].into(),
+    })
 }
 
 /// The memo that marks an execution as started by this bridge, for this call ([`ORIGIN_MEMO`]).
